@@ -1,0 +1,39 @@
+# Loopdesk: `make run` starts everything with demo data on SQLite; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-browser lint messages bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/loopdesk run
+
+test: $(STAMP)
+	$(BIN)/loopdesk makemigrations --check --dry-run
+	$(BIN)/pytest -n 2 --dist loadfile
+
+test-browser: $(STAMP)
+	$(BIN)/pytest -m browser -p no:xdist
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+messages: $(STAMP)
+	for app in loopdesk/*/; do \
+	  if [ -d $$app/locale ]; then (cd $$app && ../../$(BIN)/loopdesk makemessages -l zh_Hans -l en --no-obsolete >/dev/null); fi; \
+	done
+	$(BIN)/loopdesk compilemessages -v0
+
+bench: $(STAMP)
+	$(BIN)/loopdesk bench
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Loopdesk: service management for a nationwide service network."""

@@ -1,0 +1,55 @@
+"""Roles and what each may do. A user's permissions are the union over their memberships."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CUSTOMER = "customer", _("Customer contact")
+    AGENT = "agent", _("Hotline agent")
+    ENGINEER = "engineer", _("Support engineer")
+    FIELD_ENGINEER = "field_engineer", _("Field engineer")
+    DISPATCHER = "dispatcher", _("Dispatcher")
+    PARTNER_AGENT = "partner_agent", _("Partner agent")
+    MANAGER = "manager", _("Service manager")
+    KNOWLEDGE_REVIEWER = "knowledge_reviewer", _("Knowledge reviewer")
+    EXECUTIVE = "executive", _("Executive")
+    ADMIN = "admin", _("Administrator")
+
+
+class Perm:
+    """Permission codes checked by services, views and the API."""
+
+    TICKET_VIEW = "ticket.view"
+    TICKET_CREATE = "ticket.create"
+    TICKET_EDIT = "ticket.edit"
+    TICKET_ASSIGN = "ticket.assign"
+    TICKET_TRANSITION = "ticket.transition"
+    TICKET_INTERNAL = "ticket.internal"  # read and write internal notes
+    TICKET_MERGE = "ticket.merge"
+    TICKET_CONFIRM = "ticket.confirm"  # a customer confirms or reopens a resolution
+    CUSTOMER_VIEW = "customer.view"
+    CUSTOMER_EDIT = "customer.edit"
+    CUSTOMER_IMPORT = "customer.import"
+    ORG_ADMIN = "org.admin"
+
+
+_AGENT = {
+    Perm.TICKET_VIEW, Perm.TICKET_CREATE, Perm.TICKET_EDIT, Perm.TICKET_ASSIGN, Perm.TICKET_TRANSITION,
+    Perm.TICKET_INTERNAL, Perm.CUSTOMER_VIEW, Perm.CUSTOMER_EDIT,
+}
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.CUSTOMER: {Perm.TICKET_VIEW, Perm.TICKET_CREATE, Perm.TICKET_CONFIRM},
+    Role.AGENT: _AGENT,
+    Role.ENGINEER: _AGENT,
+    Role.FIELD_ENGINEER: _AGENT - {Perm.TICKET_ASSIGN},
+    Role.DISPATCHER: _AGENT,
+    Role.PARTNER_AGENT: {
+        Perm.TICKET_VIEW, Perm.TICKET_EDIT, Perm.TICKET_TRANSITION, Perm.TICKET_INTERNAL, Perm.CUSTOMER_VIEW,
+    },
+    Role.MANAGER: _AGENT | {Perm.TICKET_MERGE, Perm.CUSTOMER_IMPORT},
+    Role.KNOWLEDGE_REVIEWER: {Perm.TICKET_VIEW, Perm.TICKET_INTERNAL, Perm.CUSTOMER_VIEW},
+    Role.EXECUTIVE: {Perm.TICKET_VIEW, Perm.TICKET_INTERNAL, Perm.CUSTOMER_VIEW},
+    Role.ADMIN: _AGENT | {Perm.TICKET_MERGE, Perm.CUSTOMER_IMPORT, Perm.ORG_ADMIN},
+}

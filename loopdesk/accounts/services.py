@@ -1,0 +1,61 @@
+"""Writes for users, memberships and API tokens."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from loopdesk.core.errors import ValidationFailed
+from loopdesk.core.services import record_audit
+
+from .models import ApiToken, Membership, User
+from .roles import Role
+
+
+@transaction.atomic
+def create_user(
+    *, username: str, password: str | None = None, display_name: str = "", email: str = "", phone: str = "",
+    memberships: list[tuple[Any, str]] = (), actor: Any = None, is_superuser: bool = False,
+) -> User:
+    """Create a user with (organisation, role) memberships."""
+    if User.objects.filter(username=username).exists():
+        raise ValidationFailed(fields={"username": [_("This username is taken.")]})
+    for _org, role in memberships:
+        if role not in Role.values:
+            raise ValidationFailed(fields={"role": [_("Unknown role.")]})
+    user = User(
+        username=username, display_name=display_name, email=email, phone=phone,
+        is_superuser=is_superuser, is_staff=is_superuser,
+    )
+    user.set_password(password) if password else user.set_unusable_password()
+    user.save()
+    for org, role in memberships:
+        Membership.objects.create(user=user, organization=org, role=role)
+    record_audit(actor=actor, obj=user, action="create", changes={"username": username})
+    return user
+
+
+def issue_token(*, user: User, name: str = "") -> str:
+    """Create an API token for `user` and return it; only its hash is kept."""
+    token = "ld_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, name=name, prefix=token[:10], digest=ApiToken.hash(token))
+    record_audit(actor=user, obj=user, action="token_issued", changes={"prefix": token[:10]})
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a bearer token belongs to, or None."""
+    try:
+        row = ApiToken.objects.select_related("user").get(digest=ApiToken.hash(token), revoked=False)
+    except ApiToken.DoesNotExist:
+        return None
+    if not row.user.is_active:
+        return None
+    now = timezone.now()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 300:
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)  # at most one write per 5 min
+    return row.user

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TicketsConfig(AppConfig):
+    name = "loopdesk.tickets"
+    label = "tickets"
+    verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  registers the periodic auto-close job

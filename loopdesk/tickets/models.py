@@ -1,0 +1,228 @@
+"""Tickets and everything hanging off them: comments, attachments, links, watchers, history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from loopdesk.accounts.scope import scope_for
+
+from .choices import OPEN_STATUSES, Channel, Level, LinkKind, Priority, Status, TicketType
+
+
+class Category(models.Model):
+    """A node of the category tree, e.g. 财务 › 总账 › 凭证打印."""
+
+    name = models.CharField(_("name"), max_length=64)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+    )
+    full_name = models.CharField(_("full name"), max_length=255, editable=False, default="")
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.name
+
+    def save(self, *args, **kwargs):
+        self.full_name = f"{self.parent.full_name} › {self.name}" if self.parent_id else self.name
+        super().save(*args, **kwargs)
+
+
+class TicketQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TicketQuerySet:
+        """Only the tickets the user's organisation may see (the one scoping rule, see accounts.scope)."""
+        scope = scope_for(user)
+        if scope.all:
+            return self
+        if scope.empty:
+            return self.none()
+        q = Q(pk__in=[])
+        if scope.org_ids:
+            q |= Q(owner_org_id__in=scope.org_ids)
+        if scope.partner_org_ids:
+            q |= Q(partner_org_id__in=scope.partner_org_ids)
+        if scope.company_ids:
+            q |= Q(company_id__in=scope.company_ids)
+        return self.filter(q)
+
+    def open(self) -> TicketQuerySet:
+        return self.filter(is_open=True)
+
+    def for_list(self) -> TicketQuerySet:
+        return self.select_related("company", "assignee", "group", "category", "contact")
+
+
+class Ticket(models.Model):
+    """A request of any type on its way through the closed loop (new → … → closed)."""
+
+    number = models.CharField(_("number"), max_length=24, unique=True)
+    type = models.CharField(_("type"), max_length=24, choices=TicketType.choices, default=TicketType.INCIDENT)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.NEW)
+    is_open = models.BooleanField(default=True, editable=False)
+    impact = models.PositiveSmallIntegerField(_("impact"), choices=Level.choices, default=Level.MEDIUM)
+    urgency = models.PositiveSmallIntegerField(_("urgency"), choices=Level.choices, default=Level.MEDIUM)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.P3)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.PORTAL)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("category")
+    )
+    company = models.ForeignKey(
+        "customers.Company", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("customer")
+    )
+    contact = models.ForeignKey(
+        "customers.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets",
+        verbose_name=_("contact"),
+    )
+    asset = models.ForeignKey(
+        "assets.Asset", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets", verbose_name=_("asset")
+    )
+    owner_org = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="owned_tickets", verbose_name=_("responsible branch")
+    )
+    partner_org = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="dispatched_tickets",
+        verbose_name=_("partner"),
+    )
+    group = models.ForeignKey(
+        "accounts.Group", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets",
+        verbose_name=_("assignment group"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tickets",
+        verbose_name=_("assignee"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    watchers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="watched_tickets", blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_tickets"
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    updated_at = models.DateTimeField(_("updated at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            # One index per queue: open tickets by last change, within a scope.
+            models.Index(fields=["is_open", "-updated_at", "-id"], name="tk_open_updated"),
+            models.Index(fields=["assignee", "is_open", "-updated_at", "-id"], name="tk_assignee_queue"),
+            models.Index(fields=["group", "is_open", "-updated_at", "-id"], name="tk_group_queue"),
+            models.Index(fields=["owner_org", "is_open", "-updated_at", "-id"], name="tk_org_queue"),
+            models.Index(fields=["partner_org", "is_open", "-updated_at", "-id"], name="tk_partner_queue"),
+            models.Index(fields=["company", "-created_at"], name="tk_company_created"),
+            models.Index(fields=["status", "resolved_at"], name="tk_status_resolved"),
+            models.Index(fields=["-updated_at", "-id"], name="tk_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.is_open = self.status in OPEN_STATUSES
+        super().save(*args, **kwargs)
+
+
+class Comment(models.Model):
+    """A public reply (the customer sees it) or an internal note (never reaches a customer)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    body = models.TextField(_("text"))
+    internal = models.BooleanField(_("internal note"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"])]
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.ticket_id}/{instance.token}"
+
+
+class Attachment(models.Model):
+    """A file on disk under MEDIA_ROOT, served only through the ticket's permission check."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments")
+    token = models.CharField(max_length=32, unique=True)
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(max_length=128)
+    internal = models.BooleanField(_("internal"), default=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+
+
+class Link(models.Model):
+    """`source` <kind> `target`: child of, duplicate of, caused by (a problem), related to."""
+
+    source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(_("kind"), max_length=16, choices=LinkKind.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("link")
+        verbose_name_plural = _("links")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="ticket_link_unique"),
+            models.CheckConstraint(condition=~Q(source=models.F("target")), name="ticket_link_not_self"),
+        ]
+
+
+class Event(models.Model):
+    """One entry of a ticket's append-only history: who, when, what, from → to."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("created")
+        CHANGED = "changed", _("changed")
+        STATUS = "status", _("status changed")
+        ASSIGNED = "assigned", _("assigned")
+        COMMENTED = "commented", _("commented")
+        ATTACHED = "attached", _("attached a file")
+        LINKED = "linked", _("linked")
+        UNLINKED = "unlinked", _("unlinked")
+        MERGED = "merged", _("merged")
+        WATCHERS = "watchers", _("watchers changed")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)  # {field: [from, to]}
+    data = models.JSONField(default=dict, blank=True)
+    internal = models.BooleanField(default=False)  # hidden from customers
+
+    class Meta:
+        verbose_name = _("history event")
+        verbose_name_plural = _("history events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ticket", "at"])]

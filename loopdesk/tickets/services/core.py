@@ -1,0 +1,318 @@
+"""Create, edit, assign, comment on and move tickets through their lifecycle."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from loopdesk.accounts.roles import Perm
+from loopdesk.accounts.scope import scope_for
+from loopdesk.core.customfields import clean_custom_fields
+from loopdesk.core.errors import Forbidden, ValidationFailed
+from loopdesk.core.services import jsonable, next_value
+from loopdesk.customers.services import add_serving_partner
+
+from ..choices import Channel, Level, Priority, Status, TicketType, priority_for
+from ..models import Comment, Event, Ticket
+from .lifecycle import allowed_transitions
+
+UNSET: Any = object()
+
+EDITABLE_FIELDS = {
+    "title", "description", "type", "category", "impact", "urgency", "priority", "channel", "contact", "asset",
+    "resolution",
+}
+STAFF_ONLY_CREATE_FIELDS = ("group", "assignee", "priority", "owner_org")
+
+
+def record_event(
+    ticket: Ticket, *, actor: Any, kind: str, changes: dict | None = None, data: dict | None = None,
+    internal: bool = False, at: datetime.datetime | None = None,
+) -> Event:
+    """Append one history event (call inside the service's transaction)."""
+    return Event.objects.create(
+        ticket=ticket, at=at or timezone.now(), actor=actor if getattr(actor, "pk", None) else None,
+        kind=kind, changes=changes or {}, data=data or {}, internal=internal,
+    )
+
+
+def _require_perm(actor: Any, perm: str) -> None:
+    if actor is not None and not actor.can(perm):
+        raise Forbidden(_("You may not do this."))
+
+
+def _is_customer(actor: Any) -> bool:
+    return actor is not None and scope_for(actor).customer_only
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    """Re-read the ticket under a row lock so concurrent writers cannot lose each other's changes."""
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def _check_refs(company: Any, *, contact: Any = None, asset: Any = None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if contact is not None and contact.company_id != company.pk:
+        errors["contact_id"] = [_("This contact belongs to another customer.")]
+    if asset is not None and asset.company_id != company.pk:
+        errors["asset_id"] = [_("This asset belongs to another customer.")]
+    return errors
+
+
+def _new_number(now: datetime.datetime) -> str:
+    day = timezone.localtime(now, timezone.get_default_timezone()).strftime("%Y%m%d")
+    return f"{day}{next_value('ticket:' + day):05d}"
+
+
+@transaction.atomic
+def create_ticket(
+    *, actor: Any, title: str, description: str, company: Any, contact: Any = None, asset: Any = None,
+    type: str = TicketType.INCIDENT, category: Any = None, impact: int | None = None, urgency: int | None = None,
+    priority: int | None = None, channel: str | None = None, group: Any = None, assignee: Any = None,
+    owner_org: Any = None, custom_fields: dict | None = None, now: datetime.datetime | None = None,
+) -> Ticket:
+    """Accept a request into the loop: validate, number it, compute priority, record its creation."""
+    _require_perm(actor, Perm.TICKET_CREATE)
+    now = now or timezone.now()
+    customer = _is_customer(actor)
+    errors: dict[str, list[str]] = {}
+    title, description = (title or "").strip(), (description or "").strip()
+    if not title:
+        errors["title"] = [_("Enter a title.")]
+    elif len(title) > 200:
+        errors["title"] = [_("At most 200 characters.")]
+    if not description:
+        errors["description"] = [_("Describe the request.")]
+    if type not in TicketType.values:
+        errors["type"] = [_("Unknown ticket type.")]
+    if channel is not None and channel not in Channel.values:
+        errors["channel"] = [_("Unknown channel.")]
+    for name, value in (("impact", impact), ("urgency", urgency)):
+        if value is not None and value not in Level.values:
+            errors[name] = [_("Choose 1 (high), 2 (medium) or 3 (low).")]
+    if priority is not None and priority not in Priority.values:
+        errors["priority"] = [_("Choose a priority from 1 to 4.")]
+    if customer:
+        if company.pk not in scope_for(actor).company_ids:
+            raise Forbidden(_("You may only submit requests for your own company."))
+        passed = {"group": group, "assignee": assignee, "priority": priority, "owner_org": owner_org}
+        for name, value in passed.items():
+            if value is not None:
+                errors[name] = [_("Only service staff may set this.")]
+        if contact is None:
+            contact = actor.contacts.filter(company=company).first()
+    if assignee is not None and getattr(assignee, "is_customer_only", False):
+        errors["assignee_id"] = [_("A customer contact cannot be assigned.")]
+    if category is not None and not category.active:
+        errors["category_id"] = [_("This category is no longer in use.")]
+    errors |= _check_refs(company, contact=contact, asset=asset)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    cleaned_custom = clean_custom_fields("ticket", custom_fields, ticket_type=type)
+
+    impact = impact or Level.MEDIUM
+    urgency = urgency or Level.MEDIUM
+    ticket = Ticket.objects.create(
+        number=_new_number(now), type=type, title=title, description=description,
+        status=Status.NEW, impact=impact, urgency=urgency, priority=priority or priority_for(impact, urgency),
+        channel=channel or (Channel.PORTAL if customer else Channel.AGENT), category=category, company=company,
+        contact=contact, asset=asset, owner_org=owner_org or company.org, group=group, assignee=assignee,
+        created_by=actor, custom_fields=cleaned_custom, created_at=now, updated_at=now,
+    )
+    record_event(
+        ticket, actor=actor, kind=Event.Kind.CREATED, at=now,
+        data={"channel": ticket.channel, "priority": ticket.priority, "type": ticket.type},
+    )
+    return ticket
+
+
+@transaction.atomic
+def update_ticket(*, actor: Any, ticket: Ticket, custom_fields: dict | None = None, **values: Any) -> Ticket:
+    """Edit fields; impact or urgency recompute the priority unless one is given."""
+    _require_perm(actor, Perm.TICKET_EDIT)
+    if _is_customer(actor):
+        raise Forbidden(_("You may not edit this request."))
+    unknown = set(values) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationFailed(fields={k: [_("This field cannot be changed here.")] for k in sorted(unknown)})
+    ticket = _lock(ticket)
+    errors: dict[str, list[str]] = {}
+    if "title" in values and not (values["title"] or "").strip():
+        errors["title"] = [_("Enter a title.")]
+    if "description" in values and not (values["description"] or "").strip():
+        errors["description"] = [_("Describe the request.")]
+    if "type" in values and values["type"] not in TicketType.values:
+        errors["type"] = [_("Unknown ticket type.")]
+    if "channel" in values and values["channel"] not in Channel.values:
+        errors["channel"] = [_("Unknown channel.")]
+    for name in ("impact", "urgency"):
+        if name in values and values[name] not in Level.values:
+            errors[name] = [_("Choose 1 (high), 2 (medium) or 3 (low).")]
+    if "priority" in values and values["priority"] not in Priority.values:
+        errors["priority"] = [_("Choose a priority from 1 to 4.")]
+    errors |= _check_refs(ticket.company, contact=values.get("contact"), asset=values.get("asset"))
+    if errors:
+        raise ValidationFailed(fields=errors)
+    if ("impact" in values or "urgency" in values) and "priority" not in values:
+        values["priority"] = priority_for(values.get("impact", ticket.impact), values.get("urgency", ticket.urgency))
+    if custom_fields is not None:
+        new_type = values.get("type", ticket.type)
+        cleaned = clean_custom_fields("ticket", custom_fields, ticket_type=new_type, partial=True)
+        values["custom_fields"] = {**ticket.custom_fields, **cleaned}
+    changes = {}
+    for field, new in values.items():
+        old = getattr(ticket, field)
+        if old != new:
+            changes[field] = [jsonable(old), jsonable(new)]
+            setattr(ticket, field, new)
+    if changes:
+        ticket.updated_at = timezone.now()
+        ticket.save()
+        record_event(ticket, actor=actor, kind=Event.Kind.CHANGED, changes=changes)
+    return ticket
+
+
+@transaction.atomic
+def assign_ticket(
+    *, actor: Any, ticket: Ticket, group: Any = UNSET, assignee: Any = UNSET, partner: Any = UNSET
+) -> Ticket:
+    """Route the ticket to a group and/or a person, or dispatch it to a partner organisation."""
+    _require_perm(actor, Perm.TICKET_ASSIGN)
+    ticket = _lock(ticket)
+    errors: dict[str, list[str]] = {}
+    if assignee not in (UNSET, None) and (assignee.is_customer_only or not assignee.is_active):
+        errors["assignee_id"] = [_("Choose an active member of the service staff.")]
+    if partner not in (UNSET, None) and not partner.is_partner:
+        errors["partner_id"] = [_("This organisation is not a partner.")]
+    if group not in (UNSET, None) and not group.active:
+        errors["group_id"] = [_("This group is not active.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    changes = {}
+    for field, new in (("group", group), ("assignee", assignee), ("partner_org", partner)):
+        if new is UNSET:
+            continue
+        old = getattr(ticket, field)
+        if old != new:
+            changes[field] = [jsonable(old), jsonable(new)]
+            setattr(ticket, field, new)
+    if not changes:
+        return ticket
+    ticket.updated_at = timezone.now()
+    ticket.save()
+    if partner not in (UNSET, None):
+        add_serving_partner(company=ticket.company, partner=partner)
+    names = {
+        "group": str(ticket.group or ""), "assignee": str(ticket.assignee or ""), "partner": str(ticket.partner_org or "")
+    }
+    record_event(ticket, actor=actor, kind=Event.Kind.ASSIGNED, changes=changes, data=names)
+    return ticket
+
+
+@transaction.atomic
+def transition_ticket(
+    *, actor: Any, ticket: Ticket, to: str, comment: str = "", resolution: str = "",
+    now: datetime.datetime | None = None,
+) -> Ticket:
+    """Move the ticket to status `to` if the lifecycle allows it for this actor now."""
+    customer = _is_customer(actor)
+    _require_perm(actor, Perm.TICKET_CONFIRM if customer else Perm.TICKET_TRANSITION)
+    now = now or timezone.now()
+    ticket = _lock(ticket)
+    if to not in Status.values:
+        raise ValidationFailed(fields={"to": [_("Unknown status.")]})
+    allowed = allowed_transitions(
+        ticket.status, customer=customer, resolved_at=ticket.resolved_at, now=now,
+        reopen_window=datetime.timedelta(days=settings.LOOPDESK_REOPEN_WINDOW_DAYS),
+    )
+    if to not in allowed:
+        raise ValidationFailed(
+            _("A ticket that is %(from)s cannot become %(to)s.")
+            % {"from": Status(ticket.status).label, "to": Status(to).label},
+            fields={"to": [_("Allowed now: %(list)s.") % {"list": ", ".join(sorted(allowed)) or "-"}]},
+        )
+    resolution = (resolution or "").strip()
+    if to == Status.RESOLVED and not (resolution or ticket.resolution):
+        raise ValidationFailed(fields={"resolution": [_("Describe how the request was resolved.")]})
+    old = ticket.status
+    ticket.status = to
+    if to in (Status.ACCEPTED, Status.IN_PROGRESS) and ticket.accepted_at is None:
+        ticket.accepted_at = now
+    if to == Status.RESOLVED:
+        ticket.resolved_at = now
+        if resolution:
+            ticket.resolution = resolution
+    if to == Status.CLOSED:
+        ticket.closed_at = now
+    if old in (Status.RESOLVED, Status.CLOSED) and to == Status.IN_PROGRESS:
+        ticket.resolved_at = ticket.closed_at = None
+    ticket.updated_at = now
+    ticket.save()
+    data = {"resolution": resolution} if resolution else {}
+    if comment.strip():
+        created = Comment.objects.create(ticket=ticket, author=actor, body=comment.strip(), internal=False)
+        data["comment_id"] = created.pk
+        data["comment"] = created.body
+    record_event(ticket, actor=actor, kind=Event.Kind.STATUS, changes={"status": [old, to]}, data=data, at=now)
+    return ticket
+
+
+@transaction.atomic
+def add_comment(*, actor: Any, ticket: Ticket, body: str, internal: bool = False) -> Comment:
+    """A public reply or an internal note. A customer's reply to a ticket waiting for them resumes it."""
+    customer = _is_customer(actor)
+    if internal and (customer or not actor.can(Perm.TICKET_INTERNAL)):
+        raise Forbidden(_("You may not write internal notes."))
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(fields={"body": [_("Write something.")]})
+    if len(body) > 50_000:
+        raise ValidationFailed(fields={"body": [_("At most 50,000 characters.")]})
+    ticket = _lock(ticket)
+    if ticket.status == Status.CANCELLED or (customer and ticket.status == Status.CLOSED):
+        raise ValidationFailed(_("This request is finished; open a new one or reopen it."))
+    now = timezone.now()
+    comment = Comment.objects.create(ticket=ticket, author=actor, body=body, internal=internal)
+    ticket.updated_at = now
+    changes = {}
+    if customer and ticket.status == Status.WAITING_CUSTOMER:
+        changes = {"status": [ticket.status, Status.IN_PROGRESS]}
+        ticket.status = Status.IN_PROGRESS
+    ticket.save()
+    record_event(
+        ticket, actor=actor, kind=Event.Kind.COMMENTED, internal=internal, at=now,
+        data={"comment_id": comment.pk, "internal": internal, "body": body[:500]},
+    )
+    if changes:
+        record_event(ticket, actor=actor, kind=Event.Kind.STATUS, changes=changes, data={"reason": "customer_reply"})
+    return comment
+
+
+def auto_close_resolved(*, now: datetime.datetime | None = None, batch: int = 500) -> int:
+    """Close resolved tickets nobody has answered for LOOPDESK_AUTO_CLOSE_DAYS; return how many."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.LOOPDESK_AUTO_CLOSE_DAYS)
+    closed = 0
+    while True:
+        ids = list(
+            Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lte=cutoff).values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return closed
+        for pk in ids:
+            with transaction.atomic():
+                ticket = Ticket.objects.select_for_update().get(pk=pk)
+                if ticket.status != Status.RESOLVED or ticket.resolved_at > cutoff:
+                    continue  # someone reopened or closed it meanwhile
+                ticket.status, ticket.closed_at, ticket.updated_at = Status.CLOSED, now, now
+                ticket.save()
+                record_event(
+                    ticket, actor=None, kind=Event.Kind.STATUS, changes={"status": [Status.RESOLVED, Status.CLOSED]},
+                    data={"reason": "auto_close"}, at=now,
+                )
+                closed += 1
