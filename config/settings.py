@@ -49,8 +49,10 @@ INSTALLED_APPS = [
     "loopdesk.customers",
     "loopdesk.assets",
     "loopdesk.tickets",
+    "loopdesk.imports",
     "loopdesk.api",
     "loopdesk.portal",
+    "loopdesk.demo",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("portal/", include("loopdesk.portal.urls")),
     path("customers/", include("loopdesk.customers.urls")),
+    path("imports/", include("loopdesk.imports.urls")),
     path("", include("loopdesk.accounts.urls")),
     path("", include("loopdesk.tickets.urls")),
 ]
