@@ -46,6 +46,9 @@ class Counter(models.Model):
         verbose_name = _("counter")
         verbose_name_plural = _("counters")
 
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
 
 class IdempotencyKey(models.Model):
     """The first response to a POST carrying an Idempotency-Key, replayed for any retry."""
@@ -63,6 +66,9 @@ class IdempotencyKey(models.Model):
         verbose_name = _("idempotency key")
         verbose_name_plural = _("idempotency keys")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"
 
 
 class CustomField(models.Model):
@@ -114,3 +120,6 @@ class ScheduledJob(models.Model):
     class Meta:
         verbose_name = _("scheduled job")
         verbose_name_plural = _("scheduled jobs")
+
+    def __str__(self) -> str:
+        return self.name

@@ -155,6 +155,9 @@ class Comment(models.Model):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["ticket", "created_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.ticket_id}#{self.pk}"
+
 
 def attachment_path(instance: Attachment, filename: str) -> str:
     return f"attachments/{instance.ticket_id}/{instance.token}"
@@ -179,6 +182,9 @@ class Attachment(models.Model):
         verbose_name_plural = _("attachments")
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class Link(models.Model):
     """`source` <kind> `target`: child of, duplicate of, caused by (a problem), related to."""
@@ -196,6 +202,9 @@ class Link(models.Model):
             models.UniqueConstraint(fields=["source", "target", "kind"], name="ticket_link_unique"),
             models.CheckConstraint(condition=~Q(source=models.F("target")), name="ticket_link_not_self"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.kind} {self.target_id}"
 
 
 class Event(models.Model):
@@ -226,3 +235,6 @@ class Event(models.Model):
         verbose_name_plural = _("history events")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["ticket", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"

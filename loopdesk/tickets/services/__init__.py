@@ -9,8 +9,8 @@ from .core import (
     transition_ticket,
     update_ticket,
 )
-from .links import link_tickets, merge_tickets, set_watcher, unlink_tickets
 from .lifecycle import allowed_transitions
+from .links import link_tickets, merge_tickets, set_watcher, unlink_tickets
 
 __all__ = [
     "add_attachment", "add_comment", "allowed_transitions", "assign_ticket", "auto_close_resolved",
