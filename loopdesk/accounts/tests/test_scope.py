@@ -2,8 +2,8 @@
 
 from loopdesk.accounts.roles import Perm
 from loopdesk.accounts.scope import scope_for
-from loopdesk.customers.models import Company, Contact
 from loopdesk.assets.models import Asset
+from loopdesk.customers.models import Company, Contact
 
 
 def test_headquarters_sees_all(world):
