@@ -59,3 +59,32 @@ def user_for_token(token: str) -> User | None:
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 300:
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)  # at most one write per 5 min
     return row.user
+
+
+@transaction.atomic
+def update_profile(
+    *, actor: Any, user: User, display_name: str | None = None, phone: str | None = None,
+    timezone_name: str | None = None,
+) -> User:
+    """A user changes their own display name, phone and time zone (an administrator may do it for them)."""
+    import zoneinfo
+
+    from loopdesk.core.errors import Forbidden
+
+    from .roles import Perm
+
+    if getattr(actor, "pk", None) != user.pk and not (actor and actor.can(Perm.ORG_ADMIN)):
+        raise Forbidden(_("You may only change your own profile."))
+    if timezone_name is not None and timezone_name not in zoneinfo.available_timezones():
+        raise ValidationFailed(fields={"timezone": [_("Unknown time zone.")]})
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    values = {k: v for k, v in {"display_name": display_name, "phone": phone, "timezone": timezone_name}.items()
+              if v is not None}
+    changes = {f: [getattr(locked, f), v] for f, v in values.items() if getattr(locked, f) != v}
+    for field, value in values.items():
+        setattr(locked, field, value)
+        setattr(user, field, value)
+    if changes:
+        locked.save(update_fields=list(values))
+        record_audit(actor=actor, obj=locked, action="update_profile", changes=changes)
+    return user
