@@ -21,11 +21,14 @@ def definitions(target: str, ticket_type: str = "") -> list[CustomField]:
 
 
 def clean_custom_fields(
-    target: str, values: dict[str, Any] | None, *, ticket_type: str = "", partial: bool = False
+    target: str, values: dict[str, Any] | None, *, ticket_type: str = "", partial: bool = False,
+    fields: list[CustomField] | None = None,
 ) -> dict[str, Any]:
-    """Return the values converted to JSON-safe types; raise ValidationFailed naming each bad field."""
+    """Return the values converted to JSON-safe types; raise ValidationFailed naming each bad field.
+
+    `fields` (from `definitions()`) saves the query when validating many values, e.g. an import."""
     values = dict(values or {})
-    defs = {f.key: f for f in definitions(target, ticket_type)}
+    defs = {f.key: f for f in (fields if fields is not None else definitions(target, ticket_type))}
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
     for key in values:

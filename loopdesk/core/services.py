@@ -47,3 +47,16 @@ def next_value(name: str) -> int:
             Counter.objects.get_or_create(name=name, defaults={"value": 0})
             Counter.objects.filter(name=name).update(value=F("value") + 1)
         return Counter.objects.values_list("value", flat=True).get(name=name)
+
+
+def record_audits(*, actor: Any, entries: list[tuple[models.Model, str, dict[str, Any]]]) -> None:
+    """Append many audit events in one INSERT per batch (bulk writes such as an import)."""
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(actor_id=actor_id, object_type=obj._meta.label_lower, object_id=str(obj.pk),
+                       action=action, changes=changes or {})
+            for obj, action, changes in entries
+        ],
+        batch_size=500,
+    )

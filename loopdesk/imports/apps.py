@@ -6,3 +6,6 @@ class ImportsConfig(AppConfig):
     name = "loopdesk.imports"
     label = "imports"
     verbose_name = _("Imports")
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  registers the periodic sweep of interrupted imports
