@@ -53,3 +53,14 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.EXECUTIVE: {Perm.TICKET_VIEW, Perm.TICKET_INTERNAL, Perm.CUSTOMER_VIEW},
     Role.ADMIN: _AGENT | {Perm.TICKET_MERGE, Perm.CUSTOMER_IMPORT, Perm.ORG_ADMIN},
 }
+
+
+def require(actor, perm: str) -> None:
+    """Raise Forbidden unless `actor` holds `perm`. A None actor is the system itself (demo data,
+    scheduled jobs) and may do anything."""
+    from django.utils.translation import gettext as _
+
+    from loopdesk.core.errors import Forbidden
+
+    if actor is not None and not actor.can(perm):
+        raise Forbidden(_("You may not do this."))

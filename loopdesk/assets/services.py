@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from loopdesk.accounts.roles import Perm, require
 from loopdesk.core.customfields import clean_custom_fields, definitions
 from loopdesk.core.errors import ValidationFailed
 from loopdesk.core.services import diff, record_audit, record_audits
@@ -18,6 +19,7 @@ ASSET_FIELDS = {"site", "product_version", "serial", "installed_on", "licences",
 
 @transaction.atomic
 def create_product(*, actor: Any, name: str, code: str, versions: list[str] = ()) -> Product:
+    require(actor, Perm.ORG_ADMIN)
     if Product.objects.filter(code=code).exists():
         raise ValidationFailed(fields={"code": [_("This product code is already used.")]})
     product = Product.objects.create(name=name, code=code)
@@ -31,6 +33,7 @@ def create_product(*, actor: Any, name: str, code: str, versions: list[str] = ()
 def create_asset(*, actor: Any, company: Any, product_version: ProductVersion, custom_fields: dict | None = None,
                  **values: Any) -> Asset:
     """Record that `company` runs `product_version` (at `site`, when given)."""
+    require(actor, Perm.CUSTOMER_EDIT)
     unknown = set(values) - ASSET_FIELDS
     if unknown:
         raise ValidationFailed(fields={k: [_("Unknown field.")] for k in unknown})
@@ -47,6 +50,7 @@ def create_asset(*, actor: Any, company: Any, product_version: ProductVersion, c
 
 @transaction.atomic
 def update_asset(*, actor: Any, asset: Asset, custom_fields: dict | None = None, **values: Any) -> Asset:
+    require(actor, Perm.CUSTOMER_EDIT)
     unknown = set(values) - ASSET_FIELDS
     if unknown:
         raise ValidationFailed(fields={k: [_("Unknown field.")] for k in unknown})
@@ -71,6 +75,7 @@ def bulk_create_assets(*, actor: Any, rows: list[dict[str, Any]]) -> list[Asset]
     """Create many assets; each row holds `company_id`, `product_version_id` and ASSET_FIELDS (+ custom_fields).
 
     Every `site_id` must belong to the row's company."""
+    require(actor, Perm.CUSTOMER_EDIT)
     from loopdesk.customers.models import Site
 
     defs = definitions("asset")
@@ -98,6 +103,7 @@ def bulk_create_assets(*, actor: Any, rows: list[dict[str, Any]]) -> list[Asset]
 @transaction.atomic
 def bulk_update_assets(*, actor: Any, changes: dict[int, dict[str, Any]]) -> list[Asset]:
     """Apply {asset id: {field: value, "custom_fields": {…}}} to the locked assets; audit what changed."""
+    require(actor, Perm.CUSTOMER_EDIT)
     from loopdesk.customers.models import Site
 
     defs = definitions("asset")

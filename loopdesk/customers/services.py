@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from loopdesk.accounts.roles import Perm, require
 from loopdesk.core.customfields import clean_custom_fields, definitions
 from loopdesk.core.errors import ValidationFailed
 from loopdesk.core.services import diff, record_audit, record_audits
@@ -26,6 +27,7 @@ def _require(values: dict[str, Any], *names: str) -> None:
 @transaction.atomic
 def create_company(*, actor: Any, name: str, code: str, org: Any, custom_fields: dict | None = None, **values: Any) -> Company:
     """Create a customer company served by branch `org`."""
+    require(actor, Perm.CUSTOMER_EDIT)
     _require({"name": name, "code": code, "org": org}, "name", "code", "org")
     if Company.objects.filter(code=code).exists():
         raise ValidationFailed(fields={"code": [_("This customer code is already used.")]})
@@ -42,6 +44,7 @@ def create_company(*, actor: Any, name: str, code: str, org: Any, custom_fields:
 
 @transaction.atomic
 def update_company(*, actor: Any, company: Company, custom_fields: dict | None = None, **values: Any) -> Company:
+    require(actor, Perm.CUSTOMER_EDIT)
     unknown = set(values) - COMPANY_FIELDS
     if unknown:
         raise ValidationFailed(fields={k: [_("Unknown field.")] for k in unknown})
@@ -60,6 +63,7 @@ def update_company(*, actor: Any, company: Company, custom_fields: dict | None =
 
 @transaction.atomic
 def create_contact(*, actor: Any, company: Company, name: str, **values: Any) -> Contact:
+    require(actor, Perm.CUSTOMER_EDIT)
     _require({"name": name}, "name")
     unknown = set(values) - CONTACT_FIELDS
     if unknown:
@@ -71,6 +75,7 @@ def create_contact(*, actor: Any, company: Company, name: str, **values: Any) ->
 
 @transaction.atomic
 def update_contact(*, actor: Any, contact: Contact, **values: Any) -> Contact:
+    require(actor, Perm.CUSTOMER_EDIT)
     unknown = set(values) - CONTACT_FIELDS
     if unknown:
         raise ValidationFailed(fields={k: [_("Unknown field.")] for k in unknown})
@@ -85,6 +90,7 @@ def update_contact(*, actor: Any, contact: Contact, **values: Any) -> Contact:
 
 @transaction.atomic
 def create_site(*, actor: Any, company: Company, name: str, **values: Any) -> Site:
+    require(actor, Perm.CUSTOMER_EDIT)
     _require({"name": name}, "name")
     site = Site.objects.create(company=company, name=name.strip(), **values)
     record_audit(actor=actor, obj=site, action="create", changes={"name": name})
@@ -109,6 +115,7 @@ def _chunks(items: list, size: int = BULK_BATCH):
 @transaction.atomic
 def bulk_create_companies(*, actor: Any, rows: list[dict[str, Any]]) -> list[Company]:
     """Create many companies; each row holds create_company's arguments (name, code, org, custom_fields, …)."""
+    require(actor, Perm.CUSTOMER_EDIT)
     defs = definitions("customer")
     codes = [str(r.get("code") or "").strip() for r in rows]
     taken: set[str] = set()
@@ -136,6 +143,7 @@ def bulk_create_companies(*, actor: Any, rows: list[dict[str, Any]]) -> list[Com
 @transaction.atomic
 def bulk_update_companies(*, actor: Any, changes: dict[int, dict[str, Any]]) -> list[Company]:
     """Apply {company id: {field: value, "custom_fields": {…}}} to the locked companies; audit what changed."""
+    require(actor, Perm.CUSTOMER_EDIT)
     defs = definitions("customer")
     companies: list[Company] = []
     for chunk in _chunks(sorted(changes)):
@@ -166,6 +174,7 @@ def bulk_update_companies(*, actor: Any, changes: dict[int, dict[str, Any]]) -> 
 @transaction.atomic
 def bulk_create_contacts(*, actor: Any, rows: list[dict[str, Any]]) -> list[Contact]:
     """Create many contacts; each row holds `company` (or `company_id`), `name` and CONTACT_FIELDS."""
+    require(actor, Perm.CUSTOMER_EDIT)
     contacts = []
     for row in rows:
         values = dict(row)
@@ -185,6 +194,7 @@ def bulk_create_contacts(*, actor: Any, rows: list[dict[str, Any]]) -> list[Cont
 @transaction.atomic
 def bulk_update_contacts(*, actor: Any, changes: dict[int, dict[str, Any]]) -> list[Contact]:
     """Apply {contact id: {field: value}} to the locked contacts; audit what changed."""
+    require(actor, Perm.CUSTOMER_EDIT)
     contacts: list[Contact] = []
     for chunk in _chunks(sorted(changes)):
         contacts += Contact.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
@@ -210,6 +220,7 @@ SITE_FIELDS = {"name", "province", "city", "address"}
 @transaction.atomic
 def update_site(*, actor: Any, site: Site, **values: Any) -> Site:
     """Edit a site's name or address."""
+    require(actor, Perm.CUSTOMER_EDIT)
     unknown = set(values) - SITE_FIELDS
     if unknown:
         raise ValidationFailed(fields={k: [_("Unknown field.")] for k in unknown})
@@ -228,6 +239,7 @@ def update_site(*, actor: Any, site: Site, **values: Any) -> Site:
 @transaction.atomic
 def bulk_create_sites(*, actor: Any, sites: list[tuple[int, str]]) -> dict[tuple[int, str], Site]:
     """Create sites given as (company id, name); returns them keyed the same way."""
+    require(actor, Perm.CUSTOMER_EDIT)
     objs = []
     for company_id, name in sites:
         _require({"name": name}, "name")

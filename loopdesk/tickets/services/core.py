@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from loopdesk.accounts.roles import Perm
+from loopdesk.accounts.roles import Perm, require
 from loopdesk.accounts.scope import scope_for
 from loopdesk.core.customfields import clean_custom_fields
 from loopdesk.core.errors import Forbidden, ValidationFailed
@@ -41,9 +41,7 @@ def record_event(
     )
 
 
-def _require_perm(actor: Any, perm: str) -> None:
-    if actor is not None and not actor.can(perm):
-        raise Forbidden(_("You may not do this."))
+_require_perm = require
 
 
 def _is_customer(actor: Any) -> bool:
