@@ -1,0 +1,111 @@
+"""Turning ids from a request into objects the caller may see.
+
+An id in the path that the caller may not see is a 404 (never a 403: that would leak that it
+exists); an id in the body is a 422 naming the field. Both look only through `.visible_to(user)`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from loopdesk.accounts.models import Group, User
+from loopdesk.accounts.roles import Perm
+from loopdesk.accounts.scope import scope_for
+from loopdesk.assets.models import Asset, ProductVersion
+from loopdesk.core.errors import NotFound, ValidationFailed
+from loopdesk.customers.models import Company, Contact, Site
+from loopdesk.orgs.models import Organization
+from loopdesk.tickets.models import Category, Ticket
+
+
+def get_or_404(qs: QuerySet, pk: int) -> Any:
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise NotFound(_("No such object, or you may not see it."))
+    return obj
+
+
+class Resolver:
+    """Collects unknown-id errors for several body fields, so one 422 names them all."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self.errors: dict[str, list[str]] = {}
+
+    def _one(self, field: str, qs: QuerySet, pk: int | None, message: str) -> Any:
+        if pk is None:
+            return None
+        obj = qs.filter(pk=pk).first()
+        if obj is None:
+            self.errors[field] = [message]
+        return obj
+
+    def company(self, pk: int | None, field: str = "customer_id") -> Company | None:
+        qs = Company.objects.visible_to(self.user).select_related("org")
+        return self._one(field, qs, pk, _("Unknown customer."))
+
+    def contact(self, pk: int | None, field: str = "contact_id") -> Contact | None:
+        return self._one(field, Contact.objects.visible_to(self.user), pk, _("Unknown contact."))
+
+    def site(self, pk: int | None, field: str = "site_id") -> Site | None:
+        return self._one(field, Site.objects.visible_to(self.user), pk, _("Unknown site."))
+
+    def asset(self, pk: int | None, field: str = "asset_id") -> Asset | None:
+        qs = Asset.objects.visible_to(self.user).select_related("product_version__product")
+        return self._one(field, qs, pk, _("Unknown asset."))
+
+    def product_version(self, pk: int | None, field: str = "product_version_id") -> ProductVersion | None:
+        qs = ProductVersion.objects.select_related("product")
+        return self._one(field, qs, pk, _("Unknown product version."))
+
+    def category(self, pk: int | None, field: str = "category_id") -> Category | None:
+        return self._one(field, Category.objects.all(), pk, _("Unknown category."))
+
+    def group(self, pk: int | None, field: str = "group_id") -> Group | None:
+        return self._one(field, visible_groups(self.user), pk, _("Unknown assignment group."))
+
+    def staff_user(self, pk: int | None, field: str = "assignee_id") -> User | None:
+        return self._one(field, User.objects.filter(is_active=True), pk, _("Unknown user."))
+
+    def organisation(self, pk: int | None, field: str = "org_id") -> Organization | None:
+        return self._one(field, visible_organisations(self.user), pk, _("Unknown organisation."))
+
+    def partner(self, pk: int | None, field: str = "partner_id") -> Organization | None:
+        qs = visible_organisations(self.user).filter(kind=Organization.Kind.PARTNER)
+        return self._one(field, qs, pk, _("Unknown partner."))
+
+    def ticket(self, pk: int | None, field: str) -> Ticket | None:
+        return self._one(field, Ticket.objects.visible_to(self.user), pk, _("Unknown ticket."))
+
+    def check(self) -> None:
+        if self.errors:
+            raise ValidationFailed(
+                _("Some referenced objects do not exist or are out of your reach."), fields=self.errors
+            )
+
+
+def visible_organisations(user: Any) -> QuerySet:
+    """Headquarters: all. Other staff: their own subtree, plus every partner if they may dispatch.
+    Partner agents: their partner organisation. Customers: none."""
+    scope = scope_for(user)
+    if scope.all:
+        return Organization.objects.all()
+    if scope.customer_only:
+        return Organization.objects.none()
+    ids = set(scope.org_ids) | set(scope.partner_org_ids)
+    if user.can(Perm.TICKET_ASSIGN):
+        return Organization.objects.filter(Q(pk__in=ids) | Q(kind=Organization.Kind.PARTNER))
+    return Organization.objects.filter(pk__in=ids)
+
+
+def visible_groups(user: Any) -> QuerySet:
+    """Assignment groups of the organisations the caller works in (all, at headquarters)."""
+    scope = scope_for(user)
+    if scope.all:
+        return Group.objects.all()
+    if scope.customer_only:
+        return Group.objects.none()
+    return Group.objects.filter(organization_id__in=set(scope.org_ids) | set(scope.partner_org_ids))

@@ -1,0 +1,217 @@
+"""Tickets: list (filters, queues, keyset pages), create, read, edit.
+
+Handlers stay thin: parse, resolve ids through `.visible_to(user)`, call one service, render.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+from pydantic import Field
+
+from loopdesk.core.errors import ValidationFailed
+from loopdesk.core.models import CustomField
+from loopdesk.tickets import services
+from loopdesk.tickets.models import Ticket
+
+from .auth import ApiRequest
+from .pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
+from .refs import Resolver, get_or_404
+from .schemas import ERRORS, WRITE_ERRORS, Id, text
+from .ticket_schemas import (
+    TICKET_RELATED,
+    ChannelName,
+    StatusName,
+    TicketIn,
+    TicketOut,
+    TicketPage,
+    TicketPatch,
+    TypeName,
+    ticket_data,
+)
+
+router = Router(tags=["tickets"])
+
+SORTS = {
+    "-updated_at": ["-updated_at", "-id"],
+    "updated_at": ["updated_at", "id"],
+    "-created_at": ["-created_at", "-id"],
+    "created_at": ["created_at", "id"],
+    "priority": ["priority", "-id"],
+}
+SortName = Literal["-updated_at", "updated_at", "-created_at", "created_at", "priority"]
+Search = text(200)
+Cursor = text(512)
+CF_KEY = re.compile(r"^[-a-zA-Z0-9_]+$")
+
+
+class TicketFilters(Schema):
+    status: StatusName | None = None
+    type: TypeName | None = None
+    priority: int | None = Field(None, ge=1, le=4)
+    channel: ChannelName | None = None
+    category_id: Id | None = None
+    company_id: Id | None = None
+    customer_id: Id | None = Field(None, description="Same as company_id.")
+    assignee_id: Id | None = None
+    group_id: Id | None = None
+    partner_id: Id | None = None
+    is_open: bool | None = None
+    q: Search | None = Field(None, description="Title contains, or the ticket number.")
+    queue: Literal["mine", "my_groups", "unassigned", "all"] = "all"
+    created_after: datetime.datetime | None = None
+    created_before: datetime.datetime | None = None
+    updated_after: datetime.datetime | None = None
+    updated_before: datetime.datetime | None = None
+    sort: SortName = "-updated_at"
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: Cursor | None = None
+
+
+def visible_tickets(user: Any):
+    return Ticket.objects.visible_to(user).select_related(*TICKET_RELATED)
+
+
+def get_ticket(request: ApiRequest, ticket_id: int) -> Ticket:
+    """The ticket if the caller may see it, else 404."""
+    return get_or_404(visible_tickets(request.auth), ticket_id)
+
+
+def _aware(value: datetime.datetime) -> datetime.datetime:
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def _custom_field_filters(request: ApiRequest) -> Q:
+    """`cf.<key>=value` → a JSON key lookup, the value typed like the field so it matches on SQLite and
+    PostgreSQL alike (a number field stores 5, not "5")."""
+    q = Q()
+    params = [(k, v) for k, v in request.GET.items() if k.startswith("cf.")]
+    if not params:
+        return q
+    kinds = dict(CustomField.objects.filter(target=CustomField.Target.TICKET).values_list("key", "kind"))
+    for name, raw in params:
+        key = name[3:]
+        if not CF_KEY.match(key) or "__" in key or key not in kinds or "\x00" in raw:
+            raise ValidationFailed(fields={name: [_("Unknown custom field.")]})
+        value: Any = raw
+        if kinds[key] == CustomField.Kind.NUMBER:
+            try:
+                number = Decimal(raw)
+            except InvalidOperation:
+                raise ValidationFailed(fields={name: [_("Enter a number.")]}) from None
+            if not number.is_finite():
+                raise ValidationFailed(fields={name: [_("Enter a number.")]})
+            value = int(number) if number == number.to_integral_value() else float(number)
+        elif kinds[key] == CustomField.Kind.BOOLEAN:
+            value = raw.strip().lower() in {"1", "true", "yes", "y", "是", "on"}
+        q &= Q(**{f"custom_fields__{key}": value})
+    return q
+
+
+def _filtered(request: ApiRequest, f: TicketFilters):
+    user = request.auth
+    qs = visible_tickets(user)
+    exact = {
+        "status": f.status,
+        "type": f.type,
+        "priority": f.priority,
+        "channel": f.channel,
+        "category_id": f.category_id,
+        "company_id": f.company_id or f.customer_id,
+        "assignee_id": f.assignee_id,
+        "group_id": f.group_id,
+        "partner_org_id": f.partner_id,
+        "is_open": f.is_open,
+    }
+    qs = qs.filter(**{k: v for k, v in exact.items() if v is not None})
+    if f.queue == "mine":
+        qs = qs.filter(assignee=user)
+    elif f.queue == "my_groups":
+        qs = qs.filter(group__in=user.assignment_groups.values("id"))
+    elif f.queue == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    if f.q and f.q.strip():
+        text_ = f.q.strip()
+        qs = qs.filter(Q(number=text_) | Q(title__icontains=text_))
+    for field, value in (
+        ("created_at__gte", f.created_after),
+        ("created_at__lt", f.created_before),
+        ("updated_at__gte", f.updated_after),
+        ("updated_at__lt", f.updated_before),
+    ):
+        if value is not None:
+            qs = qs.filter(**{field: _aware(value)})
+    return qs.filter(_custom_field_filters(request))
+
+
+@router.get("", response={200: TicketPage, **ERRORS}, summary="List tickets")
+def list_tickets(request: ApiRequest, filters: Query[TicketFilters]):
+    """Tickets the caller may see, newest change first by default. Besides the documented parameters,
+    `cf.<key>=value` filters on a ticket custom field. Follow `next_cursor` for the next page."""
+    rows, next_cursor = paginate(
+        _filtered(request, filters),
+        order=SORTS[filters.sort],
+        sort=filters.sort,
+        cursor=filters.cursor,
+        limit=filters.limit,
+    )
+    now = timezone.now()
+    return {"items": [ticket_data(t, request.auth, now) for t in rows], "next_cursor": next_cursor}
+
+
+@router.post("", response={201: TicketOut, **WRITE_ERRORS}, summary="Create a ticket")
+def create_ticket(request: ApiRequest, payload: TicketIn):
+    """Accept a request. Returns the ticket with its id and human number (e.g. 2026112300001)."""
+    user = request.auth
+    r = Resolver(user)
+    refs = {
+        "company": r.company(payload.customer_id),
+        "category": r.category(payload.category_id),
+        "contact": r.contact(payload.contact_id),
+        "asset": r.asset(payload.asset_id),
+        "group": r.group(payload.group_id),
+        "assignee": r.staff_user(payload.assignee_id),
+    }
+    r.check()
+    ticket = services.create_ticket(
+        actor=user,
+        title=payload.title,
+        description=payload.description,
+        type=payload.type,
+        impact=payload.impact,
+        urgency=payload.urgency,
+        priority=payload.priority,
+        channel=payload.channel,
+        custom_fields=payload.custom_fields,
+        **refs,
+    )
+    return Status(201, ticket_data(ticket, user))
+
+
+@router.get("/{int:ticket_id}", response={200: TicketOut, **ERRORS}, summary="Get a ticket")
+def get_ticket_detail(request: ApiRequest, ticket_id: int):
+    return ticket_data(get_ticket(request, ticket_id), request.auth)
+
+
+@router.patch("/{int:ticket_id}", response={200: TicketOut, **WRITE_ERRORS}, summary="Edit a ticket")
+def patch_ticket(request: ApiRequest, ticket_id: int, payload: TicketPatch):
+    """Change some fields; omitted fields stay as they are. Impact or urgency recompute the priority."""
+    user = request.auth
+    ticket = get_ticket(request, ticket_id)
+    values = payload.model_dump(exclude_unset=True)
+    custom_fields = values.pop("custom_fields", None)
+    r = Resolver(user)
+    for name, resolve in (("category", r.category), ("contact", r.contact), ("asset", r.asset)):
+        if f"{name}_id" in values:
+            values[name] = resolve(values.pop(f"{name}_id"))
+    r.check()
+    services.update_ticket(actor=user, ticket=ticket, custom_fields=custom_fields, **values)
+    return ticket_data(get_ticket(request, ticket_id), user)
