@@ -20,11 +20,13 @@ class Scope:
     org_ids: frozenset[int] = frozenset()  # internal organisations (whole subtrees)
     partner_org_ids: frozenset[int] = frozenset()  # partner organisations (whole subtrees)
     company_ids: frozenset[int] = frozenset()  # companies the user is a contact of
+    user_id: int | None = None  # staff also see what is assigned to them …
+    group_ids: frozenset[int] = frozenset()  # … or to their assignment groups, wherever it belongs
     customer_only: bool = True  # sees public content only (no internal notes)
 
     @property
     def empty(self) -> bool:
-        return not (self.all or self.org_ids or self.partner_org_ids or self.company_ids)
+        return not (self.all or self.org_ids or self.partner_org_ids or self.company_ids or self.user_id)
 
 
 NOTHING = Scope()
@@ -52,10 +54,14 @@ def _compute(user) -> Scope:
     staff = any(m.role != Role.CUSTOMER for m in memberships)
     if any(o.is_headquarters for o in internal):
         return Scope(all=True, customer_only=False)
-    company_ids = frozenset(user.contacts.values_list("company_id", flat=True))
+    # One query less on every staff request: only a customer login can be a company's contact.
+    is_contact = not staff or any(m.role == Role.CUSTOMER for m in memberships)
+    company_ids = frozenset(user.contacts.values_list("company_id", flat=True)) if is_contact else frozenset()
     return Scope(
         org_ids=frozenset(Organization.objects.subtree_ids(internal)),
         partner_org_ids=frozenset(Organization.objects.subtree_ids(partners)),
         company_ids=company_ids,
         customer_only=not staff,
+        user_id=user.pk if staff else None,
+        group_ids=frozenset(user.assignment_groups.values_list("id", flat=True)) if staff else frozenset(),
     )

@@ -50,6 +50,10 @@ class TicketQuerySet(models.QuerySet):
             q |= Q(partner_org_id__in=scope.partner_org_ids)
         if scope.company_ids:
             q |= Q(company_id__in=scope.company_ids)
+        if scope.user_id:
+            q |= Q(assignee_id=scope.user_id)
+        if scope.group_ids:
+            q |= Q(group_id__in=scope.group_ids)
         return self.filter(q)
 
     def open(self) -> TicketQuerySet:
@@ -129,6 +133,7 @@ class Ticket(models.Model):
             models.Index(fields=["partner_org", "is_open", "-updated_at", "-id"], name="tk_partner_queue"),
             models.Index(fields=["company", "-created_at"], name="tk_company_created"),
             models.Index(fields=["status", "resolved_at"], name="tk_status_resolved"),
+            models.Index(fields=["is_open", "priority", "id"], name="tk_open_priority"),
             models.Index(fields=["-updated_at", "-id"], name="tk_updated"),
         ]
 

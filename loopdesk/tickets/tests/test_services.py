@@ -162,3 +162,19 @@ def test_attachment_checks(world):
         with pytest.raises(ValidationFailed):
             services.add_attachment(actor=world.agent, ticket=t, upload=png)
     assert t.attachments.count() == 1
+
+
+def test_staff_see_tickets_assigned_to_them_or_their_groups(world):
+    from loopdesk.accounts.models import Group
+
+    t = new_ticket(world)
+    assert not Ticket.objects.visible_to(world.engineer).exists()  # Beijing's ticket, engineer in Haidian
+    services.assign_ticket(actor=world.agent, ticket=t, group=world.group)
+    world.engineer.refresh_from_db()  # a fresh user object: the scope is cached per request
+    assert list(Ticket.objects.visible_to(world.engineer)) == [t]
+    other = Group.objects.create(name="上海二线", organization=world.shanghai)
+    services.assign_ticket(actor=world.manager, ticket=t, group=other, assignee=world.sh_agent)
+    sh_agent = type(world.sh_agent).objects.get(pk=world.sh_agent.pk)
+    assert list(Ticket.objects.visible_to(sh_agent)) == [t]
+    engineer = type(world.engineer).objects.get(pk=world.engineer.pk)
+    assert not Ticket.objects.visible_to(engineer).exists()
