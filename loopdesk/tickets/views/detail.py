@@ -1,0 +1,147 @@
+"""The ticket page and the fragments ("panels") its htmx actions re-render.
+
+The page is made of panels, each a template under tickets/panels/ with a stable id. An action
+re-renders the panels it may have changed as htmx out-of-band swaps, so what the agent is typing in
+another panel is never lost; on error only the acting panel comes back, with the messages inline.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from loopdesk.accounts.roles import Perm
+from loopdesk.core.customfields import definitions
+
+from ..choices import Status
+from ..forms import AssignForm, LinkForm, MergeForm, ReplyForm, TicketEditForm, TransitionForm
+from ..models import Link, Ticket
+from ..services import allowed_transitions
+from .common import portal_redirect, visible_ticket
+from .timeline import build_timeline
+
+PANELS = ("header", "transitions", "timeline", "reply", "assign", "edit", "links")
+# Panels that any successful action may have changed (the acting panel is added to these).
+AFTER_SUCCESS = ("header", "timeline", "transitions", "assign", "links")
+
+
+def edit_initial(ticket: Ticket) -> dict:
+    return {
+        "title": ticket.title, "description": ticket.description, "type": ticket.type,
+        "category": ticket.category_id, "impact": ticket.impact, "urgency": ticket.urgency,
+        "priority": ticket.priority, "channel": ticket.channel, "contact": ticket.contact_id,
+        "asset": ticket.asset_id,
+    }
+
+
+def default_form(name: str, ticket: Ticket):
+    """A fresh form for the panel `name`, showing the ticket's current values."""
+    if name == "reply":
+        return ReplyForm()
+    if name == "transitions":
+        return TransitionForm()
+    if name == "assign":
+        return AssignForm(initial={
+            "group": ticket.group_id, "assignee": ticket.assignee_id, "partner": ticket.partner_org_id,
+        })
+    if name == "edit":
+        return TicketEditForm(
+            initial=edit_initial(ticket), company=ticket.company, ticket_type=ticket.type,
+            custom_values=ticket.custom_fields,
+        )
+    if name == "link":
+        return LinkForm()
+    if name == "merge":
+        return MergeForm()
+    raise KeyError(name)
+
+
+def custom_field_rows(ticket: Ticket) -> list[tuple[str, object]]:
+    """(label, value) of the ticket's custom fields, labelled by their current definitions."""
+    if not ticket.custom_fields:
+        return []
+    labels = {d.key: d.label for d in definitions("ticket", ticket.type)}
+    return [(labels.get(key, key), value) for key, value in ticket.custom_fields.items()]
+
+
+def transitions_for(ticket: Ticket) -> list[tuple[str, str]]:
+    """(code, label) of the statuses staff may move the ticket to now, in lifecycle order."""
+    allowed = allowed_transitions(
+        ticket.status, customer=False, resolved_at=ticket.resolved_at, now=timezone.now(),
+        reopen_window=datetime.timedelta(days=settings.LOOPDESK_REOPEN_WINDOW_DAYS),
+    )
+    return [(code, label) for code, label in Status.choices if code in allowed]
+
+
+def panel_context(request, ticket: Ticket, panels, *, forms=None, errors=None, origin: str = "") -> dict:
+    """Everything the given panels need, computed only for those panels."""
+    user = request.user
+    forms = dict(forms or {})
+    can = {
+        "edit": user.can(Perm.TICKET_EDIT), "assign": user.can(Perm.TICKET_ASSIGN),
+        "transition": user.can(Perm.TICKET_TRANSITION), "internal": user.can(Perm.TICKET_INTERNAL),
+        "merge": user.can(Perm.TICKET_MERGE),
+    }
+    ctx = {"ticket": ticket, "can": can, "panels": panels, "origin": origin, "panel_errors": errors or []}
+    if "header" in panels:
+        ctx["watching"] = ticket.watchers.filter(pk=user.pk).exists()
+        ctx["custom_fields"] = custom_field_rows(ticket)
+    if "timeline" in panels:
+        ctx["timeline"] = build_timeline(ticket, internal=can["internal"])
+    if "transitions" in panels:
+        ctx["transitions"] = transitions_for(ticket)
+    if "links" in panels:
+        ctx["links"] = list(
+            Link.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related("source", "target").order_by("id")
+        )
+        for name in ("link", "merge"):
+            forms.setdefault(name, default_form(name, ticket))
+    for name in ("reply", "transitions", "assign", "edit"):
+        if name in panels:
+            forms.setdefault(name, default_form(name, ticket))
+    ctx["forms"] = forms
+    return ctx
+
+
+@require_GET
+@login_required
+def detail(request, pk: int):
+    """The ticket page for staff; a customer contact is sent to the portal page of the ticket."""
+    ticket = visible_ticket(request, pk)
+    if request.user.is_customer_only:
+        return portal_redirect(ticket)
+    return render(request, "tickets/detail.html", panel_context(request, ticket, PANELS))
+
+
+def respond(
+    request, ticket: Ticket, origin: str, *, ok: bool, form=None, form_name: str = "", errors=None, message: str = ""
+):
+    """The answer to an action: htmx gets out-of-band panels, a plain POST a redirect (or the page
+    with the errors, status 422)."""
+    forms = {form_name or origin: form} if form is not None else {}
+    if not request.htmx:
+        if ok:
+            if message:
+                messages.success(request, message)
+            return redirect("tickets:detail", pk=ticket.pk)
+        ctx = panel_context(request, ticket, PANELS, forms=forms, errors=errors, origin=origin)
+        ctx["error_form"] = form
+        return render(request, "tickets/detail.html", ctx, status=422)
+    if ok:
+        ticket = visible_ticket(request, ticket.pk)  # re-read: the service changed it
+        panels = tuple(dict.fromkeys((*AFTER_SUCCESS, origin)))
+        ctx = panel_context(request, ticket, panels, origin=origin)
+        ctx["flash"] = message
+    else:
+        ctx = panel_context(request, ticket, (origin,), forms=forms, errors=errors, origin=origin)
+    ctx["oob"] = True
+    ctx["error_form"] = form
+    return render(request, "tickets/_panels.html", ctx)
+

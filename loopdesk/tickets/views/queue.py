@@ -1,0 +1,235 @@
+"""The agent's queues: mine, my groups', unassigned and everything I may see.
+
+Built for millions of tickets: every page is one indexed, keyset-paginated query over
+`Ticket.objects.visible_to(user)` (never OFFSET), and the tab counts are one aggregate over open
+tickets only (closed tickets are never counted).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Q, Subquery, Value
+from django.db.models.functions import Concat
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_GET
+
+from loopdesk.accounts.models import Group
+from loopdesk.accounts.scope import scope_for
+from loopdesk.core.customfields import definitions
+from loopdesk.core.models import CustomField
+from loopdesk.customers.models import Company
+
+from ..choices import Priority, Status
+from ..forms import QueueFilterForm
+from ..models import Category, Ticket
+from .common import staff_only
+
+PAGE_SIZE = 50
+COUNT_CAP = 500  # a tab shows "500+" beyond this: an exact figure would mean counting every open row
+
+# What a queue row shows: only these columns are read (no descriptions, no password hashes).
+ROW_RELATED = ("company", "category", "group", "assignee")
+ROW_FIELDS = (
+    "number", "title", "status", "priority", "created_at", "updated_at", "company__name", "category__name",
+    "category__full_name", "group__name", "assignee__username", "assignee__display_name",
+    "assignee__first_name", "assignee__last_name",
+)
+
+# sort key → (ORDER BY, the columns a keyset cursor carries)
+SORTS: dict[str, tuple[str, ...]] = {
+    "updated": ("-updated_at", "-id"),
+    "created": ("-created_at", "-id"),
+    # Most urgent first and, within a priority, first come first served (index tk_open_priority).
+    "priority": ("priority", "id"),
+}
+
+
+def my_group_ids(user) -> list[int]:
+    """The user's assignment groups, as a short literal list: the planner then walks tk_group_queue
+    in order (a subquery would not). Branch staff's scope already knows them."""
+    scope = scope_for(user)
+    known = getattr(scope, "group_ids", None)
+    if not scope.all and known is not None:
+        return sorted(known)
+    return list(Group.objects.filter(members=user).values_list("id", flat=True))
+
+
+def tab_filter(tab: str, user, group_ids: list[int]) -> Q:
+    if tab == "mine":
+        return Q(assignee=user)
+    if tab == "groups":
+        return Q(group_id__in=group_ids)
+    if tab == "unassigned":
+        return Q(assignee__isnull=True)
+    return Q()
+
+
+def tab_counts(user, group_ids: list[int]) -> dict[str, int]:
+    """Open tickets per tab, counted up to COUNT_CAP: each count reads at most COUNT_CAP index
+    entries, so a headquarters queue with 100,000 open tickets costs what a small one does.
+    The four capped counts travel in one statement (one round trip instead of four)."""
+    base = Ticket.objects.visible_to(user).filter(is_open=True)
+    parts, params, codes = [], [], []
+    for code, _label in QueueFilterForm.TABS:
+        if code == "groups" and not group_ids:
+            continue
+        sql, part_params = base.filter(tab_filter(code, user, group_ids)).values("id")[:COUNT_CAP].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped_{code})")
+        params.extend(part_params)
+        codes.append(code)
+    counts = dict.fromkeys((code for code, _label in QueueFilterForm.TABS), 0)
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(parts), params)
+            counts.update(zip(codes, cursor.fetchone(), strict=True))
+    return counts
+
+
+def _custom_field_q(key: str, value: str) -> Q:
+    """Match a custom field stored as JSON: compare as the field's type when it is known."""
+    kinds = {d.kind for d in definitions("ticket") if d.key == key} or {CustomField.Kind.TEXT}
+    lookup = f"custom_fields__{key}"
+    q = Q(**{lookup: value})
+    if CustomField.Kind.NUMBER in kinds:
+        try:
+            number = float(value)
+            q |= Q(**{lookup: int(number) if number.is_integer() else number})
+        except ValueError:
+            pass
+    if CustomField.Kind.BOOLEAN in kinds and value.lower() in {"true", "false", "1", "0", "是", "否", "yes", "no"}:
+        q |= Q(**{lookup: value.lower() in {"true", "1", "是", "yes"}})
+    return q
+
+
+def filtered_tickets(user, p: dict[str, Any], group_ids: list[int]):
+    """The queue's queryset (unordered, unpaginated) for the cleaned filter parameters `p`."""
+    qs = Ticket.objects.visible_to(user).filter(tab_filter(p["tab"], user, group_ids))
+    status = p["status"]
+    if status == "open":
+        qs = qs.filter(is_open=True)
+    elif status in Status.values:
+        qs = qs.filter(status=status)
+    for name in ("type", "channel", "priority"):
+        if p.get(name):
+            qs = qs.filter(**{name: p[name]})
+    if p.get("category"):
+        # The category and everything below it (full names are "parent › child" paths).
+        prefix = Concat(Subquery(Category.objects.filter(pk=p["category"]).values("full_name")), Value(" › "))
+        subtree = Category.objects.filter(Q(pk=p["category"]) | Q(full_name__startswith=prefix)).values("id")
+        qs = qs.filter(category_id__in=subtree)
+    if p.get("group"):
+        qs = qs.filter(group_id=p["group"])
+    assignee = p.get("assignee")
+    if assignee == "me":
+        qs = qs.filter(assignee=user)
+    elif assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif assignee:
+        qs = qs.filter(assignee_id=int(assignee))
+    if p.get("customer"):
+        qs = qs.filter(company_id=p["customer"])
+    text = (p.get("q") or "").strip()
+    if text:
+        # A whole number is a unique-index lookup; otherwise match the title or the start of a number.
+        if text.isdigit() and len(text) >= 13:
+            qs = qs.filter(number=text)
+        else:
+            qs = qs.filter(Q(title__icontains=text) | Q(number__startswith=text))
+    if p.get("cf"):
+        qs = qs.filter(_custom_field_q(*p["cf"]))
+    return qs
+
+
+def encode_cursor(ticket: Ticket, sort: str) -> str:
+    values = [ticket.updated_at.isoformat(), ticket.pk]
+    if sort == "created":
+        values = [ticket.created_at.isoformat(), ticket.pk]
+    elif sort == "priority":
+        values = [ticket.priority, ticket.pk]
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str) -> list | None:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if sort == "priority":
+            priority, pk = values
+            return [int(priority), int(pk)]
+        at, pk = values
+        return [_when(at), int(pk)]
+    except (ValueError, TypeError, json.JSONDecodeError):
+        return None  # a tampered or stale cursor restarts at the first page
+
+
+def _when(text: str) -> datetime.datetime:
+    value = parse_datetime(text)
+    if value is None:
+        raise ValueError(text)
+    return value
+
+
+def after_cursor(qs, sort: str, cursor: str):
+    """Keyset condition: rows strictly after the cursor row in the sort order."""
+    values = _decode_cursor(cursor, sort) if cursor else None
+    if values is None:
+        return qs
+    if sort == "priority":
+        priority, pk = values
+        return qs.filter(Q(priority__gt=priority) | Q(priority=priority, id__gt=pk))
+    column = "created_at" if sort == "created" else "updated_at"
+    at, pk = values
+    return qs.filter(Q(**{f"{column}__lt": at}) | Q(**{column: at, "id__lt": pk}))
+
+
+def queue_page(user, p: dict[str, Any], group_ids: list[int]) -> tuple[list[Ticket], str]:
+    """One page of rows and the cursor of the next page ("" when this is the last)."""
+    sort = p["sort"]
+    qs = after_cursor(filtered_tickets(user, p, group_ids), sort, p.get("cursor") or "")
+    rows = list(qs.select_related(*ROW_RELATED).only(*ROW_FIELDS).order_by(*SORTS[sort])[: PAGE_SIZE + 1])
+    next_cursor = encode_cursor(rows[PAGE_SIZE - 1], sort) if len(rows) > PAGE_SIZE else ""
+    rows = rows[:PAGE_SIZE]
+    # Labels translated once per page, not once per row (get_FOO_display re-evaluates every choice).
+    status_labels = {code: str(label) for code, label in Status.choices}
+    priority_labels = {code: str(label) for code, label in Priority.choices}
+    for row in rows:
+        row.status_label = status_labels.get(row.status, row.status)
+        row.priority_label = priority_labels.get(row.priority, row.priority)
+    return rows, next_cursor
+
+
+@require_GET
+@login_required
+@staff_only
+def queue(request):
+    """The queue page; htmx requests get only the results (or only the next rows for "load more")."""
+    form = QueueFilterForm(request.GET)
+    p = form.params()
+    group_ids = my_group_ids(request.user)
+    rows, next_cursor = queue_page(request.user, p, group_ids)
+    context = {
+        "form": form, "p": p, "rows": rows, "next_cursor": next_cursor,
+        "customer": (
+            Company.objects.visible_to(request.user).filter(pk=p["customer"]).only("name").first()
+            if p.get("customer") else None
+        ),
+    }
+    htmx = request.htmx
+    if htmx and not htmx.history_restore_request and htmx.target == "load-more-row":
+        template = "tickets/_queue_rows.html"
+    else:
+        counts = tab_counts(request.user, group_ids)
+        context["tabs"] = [(code, label, counts[code]) for code, label in QueueFilterForm.TABS]
+        context["count_cap"] = COUNT_CAP
+        wants_fragment = htmx and not htmx.history_restore_request and htmx.target == "queue-results"
+        template = "tickets/_queue_results.html" if wants_fragment else "tickets/queue.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
