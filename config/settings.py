@@ -92,6 +92,9 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
+    # Server-side cursors cost a round trip per iterated queryset (every dropdown) and break behind
+    # a transaction-pooling PgBouncer; our iterations are small or chunked explicitly.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     DATABASES = {
         "default": {

@@ -134,6 +134,7 @@ class Ticket(models.Model):
             models.Index(fields=["company", "-created_at"], name="tk_company_created"),
             models.Index(fields=["status", "resolved_at"], name="tk_status_resolved"),
             models.Index(fields=["is_open", "priority", "id"], name="tk_open_priority"),
+            models.Index(fields=["is_open", "-created_at", "-id"], name="tk_open_created"),
             models.Index(fields=["-updated_at", "-id"], name="tk_updated"),
         ]
 
