@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -7,6 +7,7 @@ app_name = "tickets"
 urlpatterns = [
     path("tickets/", views.queue, name="queue"),
     path("tickets/new/", views.new_ticket, name="new"),
+    re_path(r"^tickets/export\.(?P<fmt>csv|xlsx)$", views.export, name="export"),
     path("tickets/<int:pk>/", views.detail, name="detail"),
     path("tickets/<int:pk>/reply/", views.reply, name="reply"),
     path("tickets/<int:pk>/transition/", views.transition, name="transition"),

@@ -158,9 +158,8 @@ def test_attachment_checks(world):
     exe = SimpleUploadedFile("setup.exe", b"MZ" + b"0" * 10)
     with pytest.raises(ValidationFailed):
         services.add_attachment(actor=world.agent, ticket=t, upload=exe)
-    with override_settings(LOOPDESK_ATTACHMENT_MAX_BYTES=50):
-        with pytest.raises(ValidationFailed):
-            services.add_attachment(actor=world.agent, ticket=t, upload=png)
+    with override_settings(LOOPDESK_ATTACHMENT_MAX_BYTES=50), pytest.raises(ValidationFailed):
+        services.add_attachment(actor=world.agent, ticket=t, upload=png)
     assert t.attachments.count() == 1
 
 

@@ -4,9 +4,10 @@ from .actions import add_link, assign, edit, merge, remove_link, reply, transiti
 from .attachments import download
 from .create import new_ticket
 from .detail import detail
+from .export import export
 from .queue import queue
 
 __all__ = [
-    "add_link", "assign", "detail", "download", "edit", "merge", "new_ticket", "queue", "remove_link", "reply",
+    "add_link", "assign", "detail", "download", "edit", "export", "merge", "new_ticket", "queue", "remove_link", "reply",
     "transition", "watch",
 ]
