@@ -32,8 +32,9 @@ messages: $(STAMP)
 	done
 	$(BIN)/loopdesk compilemessages -v0
 
+# The benchmark needs PostgreSQL: a dedicated database (dropped and refilled unless BENCH_ARGS=--reuse).
 bench: $(STAMP)
-	$(BIN)/loopdesk bench
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/loopdesk_bench} $(BIN)/loopdesk bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var
