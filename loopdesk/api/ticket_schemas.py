@@ -106,19 +106,6 @@ class TicketPage(Page):
     items: list[TicketOut]
 
 
-TICKET_RELATED = (
-    "category",
-    "company",
-    "contact",
-    "asset__product_version__product",
-    "owner_org",
-    "partner_org",
-    "group",
-    "assignee",
-    "merged_into",
-)
-
-
 def transitions_for(ticket: Ticket, user: Any, now: datetime.datetime | None = None) -> list[str]:
     """The statuses this caller may move the ticket to now (sorted along the lifecycle)."""
     customer = scope_for(user).customer_only

@@ -27,7 +27,6 @@ from .pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from .refs import Resolver, get_or_404
 from .schemas import ERRORS, WRITE_ERRORS, Id, text
 from .ticket_schemas import (
-    TICKET_RELATED,
     ChannelName,
     StatusName,
     TicketIn,
@@ -77,7 +76,7 @@ class TicketFilters(Schema):
 
 
 def visible_tickets(user: Any):
-    return Ticket.objects.visible_to(user).select_related(*TICKET_RELATED)
+    return Ticket.objects.visible_to(user).with_related()
 
 
 def get_ticket(request: ApiRequest, ticket_id: int) -> Ticket:

@@ -10,13 +10,8 @@ from django.urls import NoReverseMatch, reverse
 
 from ..models import Ticket
 
+
 # What the ticket page header shows, fetched in the same query as the ticket.
-HEADER_RELATED = (
-    "company", "contact", "asset__product_version__product", "owner_org", "partner_org", "group", "assignee",
-    "category", "created_by", "merged_into",
-)
-
-
 def _portal_url(name: str, *args) -> str | None:
     try:
         return reverse(name, args=args)
@@ -42,7 +37,7 @@ def staff_only(view):
 def visible_ticket(request, pk: int) -> Ticket:
     """The ticket if the user may see it, else 404 (never 403: its existence is not revealed)."""
     try:
-        return Ticket.objects.visible_to(request.user).select_related(*HEADER_RELATED).get(pk=pk)
+        return Ticket.objects.visible_to(request.user).with_related().get(pk=pk)
     except Ticket.DoesNotExist:
         raise Http404 from None
 
