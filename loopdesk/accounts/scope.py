@@ -48,6 +48,7 @@ def _compute(user) -> Scope:
     if user.is_superuser:
         return Scope(all=True, customer_only=False)
     memberships = list(user.memberships.select_related("organization"))
+    user._roles = {m.role for m in memberships}  # User.permissions needs them too: no second query
     internal = [m.organization for m in memberships if m.organization and not m.organization.is_partner
                 and m.role != Role.CUSTOMER]
     partners = [m.organization for m in memberships if m.organization and m.organization.is_partner]
@@ -57,11 +58,39 @@ def _compute(user) -> Scope:
     # One query less on every staff request: only a customer login can be a company's contact.
     is_contact = not staff or any(m.role == Role.CUSTOMER for m in memberships)
     company_ids = frozenset(user.contacts.values_list("company_id", flat=True)) if is_contact else frozenset()
+    org_ids, partner_ids, group_ids = _subtrees_and_groups(user, internal, partners, staff)
     return Scope(
-        org_ids=frozenset(Organization.objects.subtree_ids(internal)),
-        partner_org_ids=frozenset(Organization.objects.subtree_ids(partners)),
-        company_ids=company_ids,
-        customer_only=not staff,
-        user_id=user.pk if staff else None,
-        group_ids=frozenset(user.assignment_groups.values_list("id", flat=True)) if staff else frozenset(),
+        org_ids=org_ids, partner_org_ids=partner_ids, company_ids=company_ids, customer_only=not staff,
+        user_id=user.pk if staff else None, group_ids=group_ids,
     )
+
+
+def _subtrees_and_groups(user, internal, partners, staff) -> tuple[frozenset, frozenset, frozenset]:
+    """Both subtrees and the user's assignment groups in one round trip (this runs on every request)."""
+    from django.db.models import CharField, Q, Value
+
+    from .models import Group
+
+    roots = internal + partners
+    parts = []
+    if roots:
+        q = Q()
+        for org in roots:
+            q |= Q(path__startswith=org.path)
+        parts.append(Organization.objects.filter(q).order_by().values_list("id", "path"))
+    if staff:
+        members = Group.members.through.objects.filter(user_id=user.pk).order_by()
+        parts.append(members.values_list("group_id", Value("", output_field=CharField())))
+    if not parts:
+        return frozenset(), frozenset(), frozenset()
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    partner_paths = tuple(o.path for o in partners)
+    org_ids, partner_ids, group_ids = set(), set(), set()
+    for pk, path in rows:
+        if not path:
+            group_ids.add(pk)
+        elif path.startswith(partner_paths) if partner_paths else False:
+            partner_ids.add(pk)
+        else:
+            org_ids.add(pk)
+    return frozenset(org_ids), frozenset(partner_ids), frozenset(group_ids)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models, transaction
-from django.db.models import F
+from django.db import connection, models
 
 from .models import AuditEvent, Counter
 
@@ -40,13 +39,18 @@ def jsonable(value: Any) -> Any:
 
 
 def next_value(name: str) -> int:
-    """Increment and return the counter `name`; the row lock serialises concurrent callers."""
-    with transaction.atomic():
-        updated = Counter.objects.filter(name=name).update(value=F("value") + 1)
-        if not updated:
-            Counter.objects.get_or_create(name=name, defaults={"value": 0})
-            Counter.objects.filter(name=name).update(value=F("value") + 1)
-        return Counter.objects.values_list("value", flat=True).get(name=name)
+    """Increment and return the counter `name`, creating it at 1.
+
+    One upsert statement (PostgreSQL and SQLite ≥ 3.35 share this syntax): its row lock serialises
+    concurrent callers until their transaction ends, so call it as late in the transaction as you can."""
+    table = connection.ops.quote_name(Counter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (name, value) VALUES (%s, 1) "
+            f"ON CONFLICT (name) DO UPDATE SET value = {table}.value + 1 RETURNING value",
+            [name],
+        )
+        return cursor.fetchone()[0]
 
 
 def record_audits(*, actor: Any, entries: list[tuple[models.Model, str, dict[str, Any]]]) -> None:
