@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from loopdesk.accounts.roles import Perm, require
 from loopdesk.core.customfields import clean_custom_fields, definitions
 from loopdesk.core.errors import ValidationFailed
-from loopdesk.core.services import diff, record_audit, record_audits
+from loopdesk.core.services import diff, record_audit, record_audits, refuse_unknown, save_changes
 
 from .models import Asset, Product, ProductVersion
 
@@ -34,9 +34,7 @@ def create_asset(*, actor: Any, company: Any, product_version: ProductVersion, c
                  **values: Any) -> Asset:
     """Record that `company` runs `product_version` (at `site`, when given)."""
     require(actor, Perm.CUSTOMER_EDIT)
-    unknown = set(values) - ASSET_FIELDS
-    if unknown:
-        raise ValidationFailed(fields={k: [_("Unknown field.")] for k in unknown})
+    refuse_unknown(values, ASSET_FIELDS)
     site = values.get("site")
     if site is not None and site.company_id != company.pk:
         raise ValidationFailed(fields={"site_id": [_("This site belongs to another customer.")]})
@@ -51,18 +49,10 @@ def create_asset(*, actor: Any, company: Any, product_version: ProductVersion, c
 @transaction.atomic
 def update_asset(*, actor: Any, asset: Asset, custom_fields: dict | None = None, **values: Any) -> Asset:
     require(actor, Perm.CUSTOMER_EDIT)
-    unknown = set(values) - ASSET_FIELDS
-    if unknown:
-        raise ValidationFailed(fields={k: [_("Unknown field.")] for k in unknown})
+    refuse_unknown(values, ASSET_FIELDS)
     if custom_fields is not None:
         values["custom_fields"] = {**asset.custom_fields, **clean_custom_fields("asset", custom_fields, partial=True)}
-    changes = diff(asset, values)
-    for field, value in values.items():
-        setattr(asset, field, value)
-    asset.save()
-    if changes:
-        record_audit(actor=actor, obj=asset, action="update", changes=changes)
-    return asset
+    return save_changes(actor=actor, obj=asset, values=values)
 
 
 # Bulk writes, for the spreadsheet import: create_asset's checks, one query per batch instead of per row.

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection, models
+from django.utils.translation import gettext as _
 
+from .errors import ValidationFailed
 from .models import AuditEvent, Counter
 
 
@@ -28,6 +30,26 @@ def diff(obj: models.Model, values: dict[str, Any]) -> dict[str, list[Any]]:
         if old != new:
             changes[field] = [jsonable(old), jsonable(new)]
     return changes
+
+
+def refuse_unknown(values: dict[str, Any], allowed: set[str]) -> None:
+    """Bad input changes nothing: a field a service does not take is an error, never silently dropped."""
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValidationFailed(fields={k: [_("Unknown field.")] for k in sorted(unknown)})
+
+
+def save_changes(*, actor: Any, obj: models.Model, values: dict[str, Any]) -> models.Model:
+    """The tail of every simple update service: lock the row, apply `values`, save, and audit what
+    changed as {field: [old, new]} (call inside the service's transaction)."""
+    type(obj)._default_manager.select_for_update().filter(pk=obj.pk).exists()
+    changes = diff(obj, values)
+    for field, value in values.items():
+        setattr(obj, field, value)
+    if changes:
+        obj.save()
+        record_audit(actor=actor, obj=obj, action="update", changes=changes)
+    return obj
 
 
 def jsonable(value: Any) -> Any:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from loopdesk.accounts.roles import Perm, require
 from loopdesk.core.customfields import clean_custom_fields, definitions
 from loopdesk.core.errors import ValidationFailed
-from loopdesk.core.services import diff, record_audit, record_audits
+from loopdesk.core.services import diff, record_audit, record_audits, refuse_unknown, save_changes
 
 from .models import Company, Contact, Site
 
@@ -31,9 +31,7 @@ def create_company(*, actor: Any, name: str, code: str, org: Any, custom_fields:
     _require({"name": name, "code": code, "org": org}, "name", "code", "org")
     if Company.objects.filter(code=code).exists():
         raise ValidationFailed(fields={"code": [_("This customer code is already used.")]})
-    unknown = set(values) - COMPANY_FIELDS
-    if unknown:
-        raise ValidationFailed(fields={k: [_("Unknown field.")] for k in unknown})
+    refuse_unknown(values, COMPANY_FIELDS)
     company = Company.objects.create(
         name=name.strip(), code=code.strip(), org=org,
         custom_fields=clean_custom_fields("customer", custom_fields), **values,
@@ -45,29 +43,19 @@ def create_company(*, actor: Any, name: str, code: str, org: Any, custom_fields:
 @transaction.atomic
 def update_company(*, actor: Any, company: Company, custom_fields: dict | None = None, **values: Any) -> Company:
     require(actor, Perm.CUSTOMER_EDIT)
-    unknown = set(values) - COMPANY_FIELDS
-    if unknown:
-        raise ValidationFailed(fields={k: [_("Unknown field.")] for k in unknown})
+    refuse_unknown(values, COMPANY_FIELDS)
     if "code" in values and Company.objects.filter(code=values["code"]).exclude(pk=company.pk).exists():
         raise ValidationFailed(fields={"code": [_("This customer code is already used.")]})
     if custom_fields is not None:
         values["custom_fields"] = {**company.custom_fields, **clean_custom_fields("customer", custom_fields, partial=True)}
-    changes = diff(company, values)
-    for field, value in values.items():
-        setattr(company, field, value)
-    company.save()
-    if changes:
-        record_audit(actor=actor, obj=company, action="update", changes=changes)
-    return company
+    return save_changes(actor=actor, obj=company, values=values)
 
 
 @transaction.atomic
 def create_contact(*, actor: Any, company: Company, name: str, **values: Any) -> Contact:
     require(actor, Perm.CUSTOMER_EDIT)
     _require({"name": name}, "name")
-    unknown = set(values) - CONTACT_FIELDS
-    if unknown:
-        raise ValidationFailed(fields={k: [_("Unknown field.")] for k in unknown})
+    refuse_unknown(values, CONTACT_FIELDS)
     contact = Contact.objects.create(company=company, name=name.strip(), **values)
     record_audit(actor=actor, obj=contact, action="create", changes={"name": name, "company": company.pk})
     return contact
@@ -76,16 +64,8 @@ def create_contact(*, actor: Any, company: Company, name: str, **values: Any) ->
 @transaction.atomic
 def update_contact(*, actor: Any, contact: Contact, **values: Any) -> Contact:
     require(actor, Perm.CUSTOMER_EDIT)
-    unknown = set(values) - CONTACT_FIELDS
-    if unknown:
-        raise ValidationFailed(fields={k: [_("Unknown field.")] for k in unknown})
-    changes = diff(contact, values)
-    for field, value in values.items():
-        setattr(contact, field, value)
-    contact.save()
-    if changes:
-        record_audit(actor=actor, obj=contact, action="update", changes=changes)
-    return contact
+    refuse_unknown(values, CONTACT_FIELDS)
+    return save_changes(actor=actor, obj=contact, values=values)
 
 
 @transaction.atomic
@@ -221,19 +201,11 @@ SITE_FIELDS = {"name", "province", "city", "address"}
 def update_site(*, actor: Any, site: Site, **values: Any) -> Site:
     """Edit a site's name or address."""
     require(actor, Perm.CUSTOMER_EDIT)
-    unknown = set(values) - SITE_FIELDS
-    if unknown:
-        raise ValidationFailed(fields={k: [_("Unknown field.")] for k in unknown})
+    refuse_unknown(values, SITE_FIELDS)
     if "name" in values:
         _require(values, "name")
         values["name"] = values["name"].strip()
-    changes = diff(site, values)
-    for field, value in values.items():
-        setattr(site, field, value)
-    site.save()
-    if changes:
-        record_audit(actor=actor, obj=site, action="update", changes=changes)
-    return site
+    return save_changes(actor=actor, obj=site, values=values)
 
 
 @transaction.atomic
