@@ -13,6 +13,7 @@ urlpatterns = [
     path("tickets/<int:pk>/transition/", views.transition, name="transition"),
     path("tickets/<int:pk>/assign/", views.assign, name="assign"),
     path("tickets/<int:pk>/edit/", views.edit, name="edit"),
+    path("tickets/<int:pk>/edit/form/", views.edit_panel, name="edit_panel"),
     path("tickets/<int:pk>/links/", views.add_link, name="link"),
     path("tickets/<int:pk>/links/<int:link_pk>/remove/", views.remove_link, name="unlink"),
     path("tickets/<int:pk>/merge/", views.merge, name="merge"),

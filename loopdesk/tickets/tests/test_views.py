@@ -290,3 +290,15 @@ def test_customer_is_sent_to_portal_and_outsiders_get_404(client, world):
         assert client.get(reverse("tickets:detail", args=[t.pk])).status_code == 404
     client.force_login(world.agent)
     assert client.get(reverse("tickets:detail", args=[999999])).status_code == 404
+
+
+def test_edit_form_loads_when_opened(agent_client, world, client):
+    t = services.create_ticket(actor=world.agent, company=world.acme, title="凭证", description="d")
+    page = agent_client.get(reverse("tickets:detail", args=[t.pk])).content.decode()
+    assert 'id="edit-form"' not in page and reverse("tickets:edit_panel", args=[t.pk]) in page
+    panel = agent_client.get(reverse("tickets:edit_panel", args=[t.pk]), HTTP_HX_REQUEST="true")
+    assert panel.status_code == 200 and 'id="edit-form"' in panel.content.decode()
+    assert "<details open" in panel.content.decode()
+    assert 'id="edit-form"' in agent_client.get(reverse("tickets:detail", args=[t.pk]) + "?edit=1").content.decode()
+    client.force_login(world.sh_agent)
+    assert client.get(reverse("tickets:edit_panel", args=[t.pk])).status_code == 404

@@ -103,9 +103,14 @@ def panel_context(request, ticket: Ticket, panels, *, forms=None, errors=None, o
         )
         for name in ("link", "merge"):
             forms.setdefault(name, default_form(name, ticket))
-    for name in ("reply", "transitions", "assign", "edit"):
+    for name in ("reply", "transitions", "assign"):
         if name in panels:
             forms.setdefault(name, default_form(name, ticket))
+    # The edit form (a dozen fields, long option lists) waits in a closed <details> until the agent opens
+    # it (the `edit_panel` view); it is built here only when an edit is what happened or was asked for.
+    if "edit" in panels and (origin == "edit" or request.GET.get("edit")):
+        forms.setdefault("edit", default_form("edit", ticket))
+    ctx["edit_open"] = bool(request.GET.get("edit")) and "edit" in forms
     ctx["forms"] = forms
     return ctx
 
@@ -118,6 +123,18 @@ def detail(request, pk: int):
     if request.user.is_customer_only:
         return portal_redirect(ticket)
     return render(request, "tickets/detail.html", panel_context(request, ticket, PANELS))
+
+
+@require_GET
+@login_required
+def edit_panel(request, pk: int):
+    """The edit-fields panel with its form, fetched when the agent opens it."""
+    ticket = visible_ticket(request, pk)
+    if request.user.is_customer_only:
+        return portal_redirect(ticket)
+    ctx = panel_context(request, ticket, ("edit",), forms={"edit": default_form("edit", ticket)})
+    ctx["edit_open"] = True
+    return render(request, "tickets/panels/edit.html", ctx)
 
 
 def respond(
