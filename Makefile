@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+APPS := $(notdir $(patsubst %/,%,$(dir $(wildcard loopdesk/*/apps.py))))
 
 .PHONY: run test test-browser lint messages bench clean
 
@@ -30,7 +31,10 @@ messages: $(STAMP)
 	for app in loopdesk/*/; do \
 	  if [ -d $$app/locale ]; then (cd $$app && ../../$(BIN)/loopdesk makemessages -l zh_Hans -l en --no-obsolete >/dev/null); fi; \
 	done
-	$(BIN)/loopdesk compilemessages -v0
+	# The project-wide catalogue (loopdesk/locale): base templates and settings, every app's files ignored.
+	$(BIN)/loopdesk makemessages -l zh_Hans -l en --no-obsolete --ignore='.venv/*' --ignore='var/*' \
+	  --ignore='tests/*' --ignore='bench/*' $(foreach app,$(APPS),--ignore='loopdesk/$(app)/*') >/dev/null
+	$(BIN)/loopdesk compilemessages -v0 --ignore='.venv/*'
 
 # The benchmark needs PostgreSQL: a dedicated database (dropped and refilled unless BENCH_ARGS=--reuse).
 bench: $(STAMP)
