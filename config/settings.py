@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "loopdesk.accounts",
     "loopdesk.customers",
     "loopdesk.assets",
+    "loopdesk.catalog",
+    "loopdesk.sla",
     "loopdesk.tickets",
     "loopdesk.imports",
     "loopdesk.api",
