@@ -91,7 +91,8 @@ class Ticket(models.Model):
         Category, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("category")
     )
     company = models.ForeignKey(
-        "customers.Company", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("customer")
+        "customers.Company", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("customer"),
+        db_index=False,  # led by a queue index below
     )
     contact = models.ForeignKey(
         "customers.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets",
@@ -101,19 +102,23 @@ class Ticket(models.Model):
         "assets.Asset", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets", verbose_name=_("asset")
     )
     owner_org = models.ForeignKey(
-        "orgs.Organization", on_delete=models.PROTECT, related_name="owned_tickets", verbose_name=_("responsible branch")
+        "orgs.Organization", on_delete=models.PROTECT, related_name="owned_tickets", verbose_name=_("responsible branch"),
+        db_index=False,  # led by a queue index below
     )
     partner_org = models.ForeignKey(
         "orgs.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="dispatched_tickets",
         verbose_name=_("partner"),
+        db_index=False,  # led by a queue index below
     )
     group = models.ForeignKey(
         "accounts.Group", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets",
         verbose_name=_("assignment group"),
+        db_index=False,  # led by a queue index below
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tickets",
         verbose_name=_("assignee"),
+        db_index=False,  # led by a queue index below
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -160,7 +165,7 @@ class Ticket(models.Model):
 class Comment(models.Model):
     """A public reply (the customer sees it) or an internal note (never reaches a customer)."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments", db_index=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     body = models.TextField(_("text"))
     internal = models.BooleanField(_("internal note"), default=False)
@@ -239,7 +244,7 @@ class Event(models.Model):
         MERGED = "merged", _("merged")
         WATCHERS = "watchers", _("watchers changed")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", db_index=False)
     at = models.DateTimeField(_("at"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
