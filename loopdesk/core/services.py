@@ -39,9 +39,22 @@ def refuse_unknown(values: dict[str, Any], allowed: set[str]) -> None:
         raise ValidationFailed(fields={k: [_("Unknown field.")] for k in sorted(unknown)})
 
 
+def refuse_nulls(model: type[models.Model], values: dict[str, Any]) -> None:
+    """An explicit null for a column that cannot hold one is the caller's error, not the database's."""
+    errors = {}
+    for name, value in values.items():
+        if value is None:
+            field = model._meta.get_field(name)
+            if not field.null:
+                errors[name] = [_("This field cannot be empty.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+
+
 def save_changes(*, actor: Any, obj: models.Model, values: dict[str, Any]) -> models.Model:
     """The tail of every simple update service: lock the row, apply `values`, save, and audit what
     changed as {field: [old, new]} (call inside the service's transaction)."""
+    refuse_nulls(type(obj), values)
     type(obj)._default_manager.select_for_update().filter(pk=obj.pk).exists()
     changes = diff(obj, values)
     for field, value in values.items():

@@ -210,3 +210,16 @@ def test_broken_multipart_is_400(world, as_user, ticket):
         content_type="multipart/form-data; boundary=x",
     )
     assert r.status_code in (400, 422) and r["Content-Type"] == "application/problem+json"
+
+
+def test_null_for_a_required_column_is_a_422_not_a_500(world, as_user):
+    """Found by schemathesis: PATCH {"resolution": null} / {"vip_level": null} reached the database."""
+    from loopdesk.tickets import services
+
+    c = as_user(world.agent)
+    t = services.create_ticket(actor=world.agent, company=world.acme, title="t", description="d")
+    for path, body in ((f"/tickets/{t.pk}", {"resolution": None}), (f"/tickets/{t.pk}", {"channel": None}),
+                       (f"/companies/{world.acme.pk}", {"vip_level": None})):
+        r = c.patch(path, body)
+        assert r.status_code == 422, (path, body, r.status_code)
+        assert list(body)[0] in str(r.json()["errors"])

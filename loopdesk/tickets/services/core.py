@@ -14,7 +14,7 @@ from loopdesk.accounts.roles import Perm, require
 from loopdesk.accounts.scope import scope_for
 from loopdesk.core.customfields import clean_custom_fields
 from loopdesk.core.errors import Forbidden, ValidationFailed
-from loopdesk.core.services import jsonable, next_value
+from loopdesk.core.services import jsonable, next_value, refuse_nulls
 from loopdesk.customers.services import add_serving_partner
 
 from ..choices import Channel, Level, Priority, Status, TicketType, priority_for
@@ -138,6 +138,7 @@ def update_ticket(*, actor: Any, ticket: Ticket, custom_fields: dict | None = No
     unknown = set(values) - EDITABLE_FIELDS
     if unknown:
         raise ValidationFailed(fields={k: [_("This field cannot be changed here.")] for k in sorted(unknown)})
+    refuse_nulls(Ticket, {k: v for k, v in values.items() if k not in ("title", "description")})
     ticket = _lock(ticket)
     errors: dict[str, list[str]] = {}
     if "title" in values and not (values["title"] or "").strip():
