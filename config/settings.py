@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "loopdesk.sla",
     "loopdesk.tickets",
     "loopdesk.imports",
+    "loopdesk.knowledge",
     "loopdesk.api",
     "loopdesk.portal",
     "loopdesk.demo",
