@@ -12,6 +12,7 @@ urlpatterns = [
     path("portal/", include("loopdesk.portal.urls")),
     path("customers/", include("loopdesk.customers.urls")),
     path("imports/", include("loopdesk.imports.urls")),
+    path("catalog/", include("loopdesk.catalog.urls")),
     path("", include("loopdesk.assets.urls")),
     path("", include("loopdesk.accounts.urls")),
     path("", include("loopdesk.tickets.urls")),

@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
+from loopdesk.catalog.api import router as catalog_router
 from loopdesk.imports.api import router as imports_router
 
 from . import assets, attachments, customers, problems, ticket_actions, tickets
@@ -113,3 +114,4 @@ api.add_router("", customers.router)
 api.add_router("", assets.router)
 api.add_router("", assets.lookups)
 api.add_router("/imports", imports_router)
+api.add_router("/catalog", catalog_router)
