@@ -21,6 +21,7 @@ from ninja.openapi.docs import Swagger
 
 from loopdesk.catalog.api import router as catalog_router
 from loopdesk.imports.api import router as imports_router
+from loopdesk.sla.api import router as sla_router
 
 from . import assets, attachments, customers, problems, ticket_actions, tickets
 from .auth import AUTH
@@ -115,3 +116,4 @@ api.add_router("", assets.router)
 api.add_router("", assets.lookups)
 api.add_router("/imports", imports_router)
 api.add_router("/catalog", catalog_router)
+api.add_router("/sla", sla_router)

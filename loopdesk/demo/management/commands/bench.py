@@ -31,6 +31,7 @@ from bench.server import Server
 from loopdesk.accounts.models import User
 from loopdesk.accounts.services import issue_token
 from loopdesk.customers.models import Company
+from loopdesk.sla.bench import due_time_rate
 from loopdesk.tickets.models import Ticket
 
 
@@ -52,12 +53,12 @@ class Command(BaseCommand):
         parser.add_argument("--clients", type=int, default=16, help="concurrent intake clients (default 16)")
         parser.add_argument("--seconds", type=float, default=20, help="intake duration in seconds (default 20)")
         parser.add_argument("--requests", type=int, default=200, help="measured GETs per page (default 200)")
-        parser.add_argument("--only", default="", help="comma-separated figure groups: pages,intake,memory")
+        parser.add_argument("--only", default="", help="comma-separated figure groups: pages,intake,memory,sla")
 
     def handle(self, *args, tickets, customers, reuse, workers, threads, clients, seconds, requests, only,
                verbosity, **options) -> None:
         self._check_database()
-        groups = {g for g in only.split(",") if g} or {"pages", "intake", "memory"}
+        groups = {g for g in only.split(",") if g} or {"pages", "intake", "memory", "sla"}
         log = self.stderr.write if verbosity > 0 else (lambda *_a: None)
         if reuse:
             call_command("migrate", interactive=False, verbosity=0)
@@ -82,6 +83,11 @@ class Command(BaseCommand):
         cookies = {u.username: self._session_cookie(u) for u in (agent, manager)}
         ticket_ids = self._sample_ticket_ids(agent, requests)
         customer_ids = list(Company.objects.visible_to(agent).order_by("pk").values_list("pk", flat=True)[:5000])
+
+        if "sla" in groups:
+            # Pure arithmetic on one core, measured before the server competes for the CPU.
+            self._emit(workloads.figure("sla_due_time_rate", due_time_rate(3), "computations/s", 100_000,
+                                        higher_is_better=True))
 
         port = free_port()
         server_log = Path(settings.DATA_DIR) / "bench-server.log"
