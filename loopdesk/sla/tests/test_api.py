@@ -1,33 +1,17 @@
-"""The calendar endpoints, through the real API when loopdesk.api.router mounts them at /sla, else
-through a LoopdeskAPI of their own with the same auth and problem details."""
+"""The calendar endpoints, through the real API (mounted at /api/v1/sla)."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from django.test import Client, override_settings
-from django.urls import path
+from django.test import Client
 
 from loopdesk.accounts.services import issue_token
-from loopdesk.api import router as api_module
-from loopdesk.api.auth import AUTH
-from loopdesk.api.problems import install
 from loopdesk.sla import cn
-from loopdesk.sla.api import router as sla_router
 from loopdesk.sla.models import Calendar
 
-MOUNTED = any(r is sla_router for _prefix, r in api_module.api._routers)
-
-if MOUNTED:
-    PREFIX = "/api/v1/sla"
-    urlpatterns: list = []
-else:
-    own = api_module.LoopdeskAPI(title="sla test", version="t", urls_namespace="sla-test", auth=AUTH)
-    install(own)
-    own.add_router("/sla", sla_router)
-    PREFIX = "/sla-test/sla"
-    urlpatterns = [path("sla-test/", own.urls)]
+PREFIX = "/api/v1/sla"
 
 
 @pytest.fixture
@@ -41,10 +25,7 @@ def call(world):
             return client.post(PREFIX + url, json.dumps(body or {}), content_type="application/json")
         return request
 
-    if MOUNTED:
-        return make
-    with override_settings(ROOT_URLCONF=__name__):
-        yield make
+    return make
 
 
 def test_list_and_detail(world, call):
