@@ -21,6 +21,7 @@ from ninja.openapi.docs import Swagger
 
 from loopdesk.catalog.api import router as catalog_router
 from loopdesk.imports.api import router as imports_router
+from loopdesk.knowledge import api as knowledge_api
 from loopdesk.sla.api import router as sla_router
 
 from . import assets, attachments, customers, problems, ticket_actions, tickets
@@ -117,3 +118,5 @@ api.add_router("", assets.lookups)
 api.add_router("/imports", imports_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/sla", sla_router)
+api.add_router("/articles", knowledge_api.router)
+api.add_router("/search", knowledge_api.search_router)

@@ -1,0 +1,238 @@
+"""One search over articles and tickets, limited to what the user may see.
+
+The query is segmented like the index (see segment.py); every term must match (a word, one of its
+synonyms, or all of its characters). PostgreSQL ranks with ts_rank_cd over the weighted tsvector
+(title A, body B, characters D); SQLite with FTS5's bm25 and column weights. Both scores are then
+boosted for freshness and helpful votes, and the top hits get highlighted snippets."""
+
+from __future__ import annotations
+
+import datetime
+import html
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .index import day_number, refresh_dictionary
+from .models import Article
+from .segment import QueryTerm, query_terms
+
+MAX_LIMIT = 50
+SNIPPET_CHARS = 120
+_FRESH_DAYS = 180.0
+# ts_rank_cd weights for D, C, B, A: a title word counts 2.5× a body word, a lone character little.
+_PG_WEIGHTS = "{0.05, 0.1, 0.4, 1.0}"
+_FTS_WEIGHTS = (10.0, 4.0, 0.5)  # bm25 weights of title, body, chars
+TITLE_BONUS = 1.5  # a hit with every query term in its title scores 2.5× as much
+
+
+@dataclass
+class Hit:
+    """One ranked result: the object, its escaped title and snippet with <mark>ed matches."""
+
+    type: str
+    id: int
+    title: str
+    title_html: str
+    snippet: str
+    score: float
+    obj: Any
+
+
+@dataclass
+class Filters:
+    product: int | None = None
+    version: int | None = None
+    category: int | None = None
+    article_type: str | None = None
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+
+
+def search(user: Any, q: str, *, type: str = "article", filters: Filters | None = None, limit: int = 20) -> list[Hit]:
+    """The best `limit` hits for `q` among the articles (or tickets) `user` may see."""
+    refresh_dictionary()
+    terms = query_terms(q or "")
+    if not terms:
+        return []
+    filters = filters or Filters()
+    limit = max(1, min(limit, MAX_LIMIT))
+    visible = _tickets(user, filters) if type == "ticket" else _articles(user, filters)
+    ranked = _ranked(type, terms, visible, limit)
+    if not ranked:
+        return []
+    objects = visible.model._default_manager.in_bulk([pk for pk, _ in ranked])
+    pattern, chars = _patterns(terms)
+    hits = []
+    for pk, score in ranked:
+        obj = objects.get(pk)
+        if obj is None:
+            continue
+        text = obj.text() if isinstance(obj, Article) else "\n".join(
+            p for p in (obj.description, obj.resolution) if p
+        )
+        hits.append(Hit(
+            type=type, id=pk, title=obj.title, title_html=highlight(obj.title, pattern, chars, whole=True),
+            snippet=highlight(text, pattern, chars), score=round(float(score), 6), obj=obj,
+        ))
+    return hits
+
+
+def _articles(user: Any, f: Filters) -> QuerySet:
+    qs = Article.objects.visible_to(user).filter(status="published")
+    if f.product:
+        qs = qs.filter(id__in=Article.products.through.objects.filter(product_id=f.product).values("article_id"))
+    if f.version:
+        qs = qs.filter(
+            id__in=Article.versions.through.objects.filter(productversion_id=f.version).values("article_id")
+        )
+    if f.category:
+        qs = qs.filter(category_id=f.category)
+    if f.article_type:
+        qs = qs.filter(type=f.article_type)
+    if f.since:
+        qs = qs.filter(published_at__date__gte=f.since)
+    if f.until:
+        qs = qs.filter(published_at__date__lte=f.until)
+    return qs
+
+
+def _tickets(user: Any, f: Filters) -> QuerySet:
+    from loopdesk.tickets.models import Ticket
+
+    qs = Ticket.objects.visible_to(user)
+    if f.product:
+        qs = qs.filter(asset__product_version__product_id=f.product)
+    if f.version:
+        qs = qs.filter(asset__product_version_id=f.version)
+    if f.category:
+        qs = qs.filter(category_id=f.category)
+    if f.since:
+        qs = qs.filter(created_at__date__gte=f.since)
+    if f.until:
+        qs = qs.filter(created_at__date__lte=f.until)
+    return qs
+
+
+def _ranked(kind: str, terms: list[QueryTerm], visible: QuerySet, limit: int) -> list[tuple[int, float]]:
+    from django.core.exceptions import EmptyResultSet
+
+    try:
+        sub_sql, sub_params = visible.values("id").query.get_compiler(connection=connection).as_sql()
+    except EmptyResultSet:
+        return []
+    today = day_number(timezone.now())
+    # The engines' scores weigh a title word only so much against a body that repeats it; the pool
+    # is re-ranked below with an explicit bonus for query terms found in the title.
+    pool = max(limit * 4, 40)
+    boost = (
+        f"(1.0 + 0.3 * {_FRESH_DAYS} / ({_FRESH_DAYS} + MAX(0, %s - d.fresh_day))) * (0.7 + 0.6 * d.quality)"
+    )
+    if connection.vendor == "postgresql":
+        boost = boost.replace("MAX(", "GREATEST(")
+        sql = (
+            f"SELECT d.object_id, d.title, ts_rank_cd('{_PG_WEIGHTS}', d.vector, query) * {boost} AS score "
+            "FROM knowledge_searchdoc d, CAST(%s AS tsquery) query "
+            f"WHERE d.kind = %s AND d.vector @@ query AND d.object_id IN ({sub_sql}) "
+            "ORDER BY score DESC, d.object_id DESC LIMIT %s"
+        )
+        params = [today, pg_query(terms), kind, *sub_params, pool]
+    else:
+        weights = ", ".join(str(w) for w in _FTS_WEIGHTS)
+        sql = (
+            f"SELECT d.object_id, d.title, -bm25(knowledge_fts, {weights}) * {boost} AS score "
+            "FROM knowledge_fts JOIN knowledge_searchdoc d ON d.id = knowledge_fts.rowid "
+            f"WHERE knowledge_fts MATCH %s AND d.kind = %s AND d.object_id IN ({sub_sql}) "
+            "ORDER BY score DESC, d.object_id DESC LIMIT %s"
+        )
+        params = [today, fts_query(terms), kind, *sub_params, pool]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    ranked = [(int(pk), score * (1.0 + TITLE_BONUS * title_share(terms, title))) for pk, title, score in rows]
+    ranked.sort(key=lambda r: (-r[1], -r[0]))
+    return ranked[:limit]
+
+
+def title_share(terms: list[QueryTerm], title: str) -> float:
+    """The share of query terms whose word (or a synonym, or a prefix of an English word) is in the title."""
+    tokens = title.split()
+    found = 0
+    for term in terms:
+        if any(t in term.alternatives or (term.prefix and t.startswith(term.word)) for t in tokens):
+            found += 1
+    return found / len(terms)
+
+
+def _pg_lexeme(token: str, prefix: bool) -> str:
+    quoted = token.replace("\\", "\\\\").replace("'", "''")
+    return f"'{quoted}'" + (":*" if prefix else "")
+
+
+def pg_query(terms: list[QueryTerm]) -> str:
+    """A tsquery literal (no parser: tokens stay exactly as segmented)."""
+    parts = []
+    for term in terms:
+        options = [_pg_lexeme(a, term.prefix and a.isascii()) for a in term.alternatives]
+        if term.chars:
+            options.append("(" + " & ".join(_pg_lexeme(c, False) for c in term.chars) + ")")
+        parts.append("(" + " | ".join(options) + ")")
+    return " & ".join(parts)
+
+
+def _fts_string(token: str, prefix: bool) -> str:
+    return '"' + token.replace('"', '""') + '"' + ("*" if prefix else "")
+
+
+def fts_query(terms: list[QueryTerm]) -> str:
+    """An FTS5 MATCH expression; every token is a quoted string, so no query syntax leaks through."""
+    parts = []
+    for term in terms:
+        options = [_fts_string(a, term.prefix and a.isascii()) for a in term.alternatives]
+        if term.chars:
+            options.append("(" + " AND ".join(_fts_string(c, False) for c in term.chars) + ")")
+        parts.append("(" + " OR ".join(options) + ")")
+    return " AND ".join(parts)
+
+
+# Highlighting works on the original text, so snippets read as written.
+
+def _patterns(terms: list[QueryTerm]) -> tuple[re.Pattern | None, re.Pattern | None]:
+    words, chars = set(), set()
+    for term in terms:
+        words.update(term.alternatives)
+        chars.update(term.chars)
+    alternatives = []
+    for word in sorted(words, key=len, reverse=True):
+        alternatives.append(re.escape(word) + (r"[0-9a-z+#]*" if word.isascii() else ""))
+    word_re = re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
+    char_re = re.compile("|".join(re.escape(c) for c in sorted(chars))) if chars else None
+    return word_re, char_re
+
+
+def highlight(text: str, pattern: re.Pattern | None, chars: re.Pattern | None, *, whole: bool = False) -> str:
+    """`text` (or a window of it around the first match) HTML-escaped, matches in <mark>."""
+    text = " ".join(text.split())
+    use = pattern if pattern is not None and pattern.search(text) else chars
+    first = use.search(text) if use is not None else None
+    if whole:
+        window, prefix, suffix = text, "", ""
+    else:
+        start = max(0, first.start() - SNIPPET_CHARS // 4) if first else 0
+        window = text[start:start + SNIPPET_CHARS]
+        prefix = "…" if start > 0 else ""
+        suffix = "…" if start + SNIPPET_CHARS < len(text) else ""
+    if use is None:
+        return prefix + html.escape(window) + suffix
+    out, pos = [], 0
+    for match in use.finditer(window):
+        out.append(html.escape(window[pos:match.start()]))
+        out.append("<mark>" + html.escape(match.group(0)) + "</mark>")
+        pos = match.end()
+    out.append(html.escape(window[pos:]))
+    # Adjacent matches ("加密" + "锁") read as one.
+    return prefix + "".join(out).replace("</mark><mark>", "") + suffix

@@ -1,0 +1,146 @@
+"""Chinese segmentation with jieba and the administrator's dictionary (pure Python, no ORM).
+
+Index side: jieba's search mode (words plus their dictionary sub-words) for title and body, and every
+CJK character on its own, so queries of one character and words jieba split differently still match.
+Query side: jieba's precise mode; each Chinese word matches either the word or all of its characters,
+each ASCII word is a prefix, each word is OR-ed with its synonyms. HMM is off on both sides: the two
+segmentations then agree, and indexing is faster.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+# A token keeps letters, digits and + # . _ - (product codes "T+", "C#", versions "16.5"); the same
+# characters are FTS5 token characters (migration 0002), so both databases see the same tokens.
+_TOKEN = re.compile(r"[^\W_]+(?:[+#._\-]+[^\W_]*)*[+#]*", re.UNICODE)
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_ASCII = re.compile(r"^[0-9a-z+#._\-]+$")
+MAX_POSITIONS = 16000  # PostgreSQL positions stop at 16383
+
+# Function words dropped from queries (never from the index): "怎么 打印 凭证" must not require 怎么.
+STOP_WORDS = frozenset(
+    ["的", "了", "是", "在", "和", "与", "及", "或", "吗", "呢", "啊", "吧", "么", "怎么", "怎样", "如何", "什么", "为什么", "为何", "哪里", "怎么办", "请问", "一下", "时候", "时", "会", "能", "可以", "不能", "无法", "出现", "提示", "问题", "the", "a", "an", "of", "to", "is", "are", "how", "what", "why", "in", "on", "for", "and", "or"]
+)
+
+
+def is_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def normalise(token: str) -> list[str]:
+    """The index tokens inside one jieba token: lower-cased, punctuation removed."""
+    return [m.group(0).strip(".-") for m in _TOKEN.finditer(token.lower()) if m.group(0).strip(".-")]
+
+
+class Dictionary:
+    """The product-term dictionary and synonym groups jieba works with, swapped in atomically.
+
+    jieba's dictionary is process-wide, so words added by an earlier load are deleted when an
+    administrator removes them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._words: set[str] = set()
+        self.synonyms: dict[str, frozenset[str]] = {}
+        self.stamp: object = None
+
+    def load(self, words: Iterable[str], groups: Iterable[Iterable[str]], stamp: object = None) -> None:
+        with self._lock:
+            words = {w.strip() for w in words if w and w.strip()}
+            synonyms: dict[str, set[str]] = {}
+            for group in groups:
+                members = {w.strip().lower() for w in group if w and w.strip()}
+                words |= {w.strip() for w in group if w and w.strip()}
+                for member in members:
+                    synonyms.setdefault(member, set()).update(members)
+            for gone in self._words - words:
+                jieba.del_word(gone)
+            for word in words - self._words:
+                jieba.add_word(word, freq=max(jieba.suggest_freq(word), 20000))
+            self._words = words
+            self.synonyms = {k: frozenset(v) for k, v in synonyms.items()}
+            self.stamp = stamp
+
+
+DICTIONARY = Dictionary()
+
+
+@dataclass
+class IndexText:
+    """Space-joined tokens for the three indexed columns (title words, body words, characters)."""
+
+    title: str
+    body: str
+    chars: str
+    vector: str | None = None  # PostgreSQL's tsvector literal, when built ahead (index.tsvector_literal)
+
+
+def index_tokens(text: str) -> list[str]:
+    tokens: list[str] = []
+    append, extend = tokens.append, tokens.extend
+    for piece in jieba.cut_for_search(text, HMM=False):
+        # Most pieces are plain words; only the rest need the regular expression.
+        if piece.isalnum():
+            append(piece.lower())
+        elif not piece.isspace():
+            extend(normalise(piece))
+    return tokens[:MAX_POSITIONS]
+
+
+def index_text(title: str, body: str) -> IndexText:
+    """What to store for a document with `title` and `body`."""
+    chars = _CJK.findall(title) + _CJK.findall(body)
+    return IndexText(
+        title=" ".join(index_tokens(title)),
+        body=" ".join(index_tokens(body)),
+        chars=" ".join(chars[:MAX_POSITIONS]),
+    )
+
+
+@dataclass
+class QueryTerm:
+    """One word of a query and what may stand for it: synonyms (any of them matches) and, for a
+    Chinese word, its characters (all of them must match)."""
+
+    word: str
+    alternatives: list[str] = field(default_factory=list)  # the word and its synonyms
+    chars: list[str] = field(default_factory=list)
+
+    @property
+    def prefix(self) -> bool:
+        return bool(_ASCII.match(self.word))
+
+
+MAX_TERMS = 16
+
+
+def query_terms(q: str, dictionary: Dictionary = DICTIONARY) -> list[QueryTerm]:
+    """The terms of query `q` (at most MAX_TERMS), all of which a hit must match."""
+    words: list[str] = []
+    for piece in jieba.cut(q[:200], HMM=False):
+        words.extend(normalise(piece))
+    kept = [w for w in words if w not in STOP_WORDS] or words
+    terms: list[QueryTerm] = []
+    seen: set[str] = set()
+    for word in kept:
+        if word in seen:
+            continue
+        seen.add(word)
+        alts = [word]
+        for synonym in sorted(dictionary.synonyms.get(word, ())):
+            # A synonym of several tokens ("加密 狗") stands as one token only when it normalises to one.
+            tokens = normalise(synonym)
+            if len(tokens) == 1 and tokens[0] not in alts:
+                alts.append(tokens[0])
+        chars = _CJK.findall(word) if len(word) > 1 and is_cjk(word) else []
+        terms.append(QueryTerm(word=word, alternatives=alts, chars=chars))
+    return terms[:MAX_TERMS]

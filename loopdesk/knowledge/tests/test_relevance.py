@@ -1,0 +1,42 @@
+"""The relevance check: every query of the fixed corpus finds its expected articles in the top 3."""
+
+from __future__ import annotations
+
+import pytest
+
+from loopdesk.knowledge import services
+from loopdesk.knowledge.models import Article
+from loopdesk.knowledge.search import search
+
+from .corpus import ARTICLES, QUERIES
+
+
+@pytest.fixture
+def corpus(kb):
+    products = {"U8": kb.u8, "NC": kb.nc, "T+": kb.tplus}
+    ids = {}
+    for key, (title, type, code, text) in ARTICLES.items():
+        fields = {"body": text}
+        if type == "troubleshooting":
+            symptom, cause, resolution = text.split("|")
+            fields = {"symptom": symptom, "cause": cause, "resolution": resolution}
+        elif type == "known_error":
+            symptom, workaround = text.split("|")
+            fields = {"symptom": symptom, "workaround": workaround}
+        article = services.create_article(actor=kb.engineer, title=title, type=type, audience="public",
+                                          products=[products[code]], **fields)
+        services.transition_article(actor=kb.engineer, article=article, to="review")
+        services.transition_article(actor=kb.reviewer, article=article, to="published")
+        ids[article.pk] = key
+    return ids
+
+
+def test_relevance(kb, corpus):
+    assert Article.objects.filter(status="published").count() == len(ARTICLES) >= 30
+    assert len(QUERIES) >= 30
+    failures = []
+    for q, expected in QUERIES:
+        top = [corpus[h.id] for h in search(kb.customer, q, limit=3)]
+        if not set(expected) <= set(top) or (len(expected) == 1 and top[0] != expected[0]):
+            failures.append(f"{q!r}: expected {expected}, got {top}")
+    assert not failures, "\n".join(failures)
