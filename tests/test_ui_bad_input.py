@@ -67,3 +67,10 @@ def test_queue_filters_refuse_garbage(world, client):
     for query in ("?q=\x00", "?q=" + "1" * 300, "?org=x&vip=9&page=-1", "?page=abc"):
         assert client.get("/customers/" + query).status_code < 500, query
         assert client.get("/customers/search/" + query).status_code < 500, query
+
+
+def test_nul_in_a_query_string_is_a_400(world, client):
+    client.force_login(world.agent)
+    assert client.get("/customers/search/?q=a%00b").status_code == 400
+    response = client.get("/api/v1/tickets?q=%00")
+    assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
