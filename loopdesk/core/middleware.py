@@ -20,24 +20,18 @@ class UserTimezoneMiddleware:
 
 class RejectNulBytesMiddleware:
     """A query string carrying a NUL byte is a bad request (400), never a 500: PostgreSQL cannot compare
-    text containing NUL, and no legitimate filter or search needs one. (Form and JSON bodies are checked
-    by the forms and the API.) Over HTTP a NUL arrives percent-encoded, so the raw string tells."""
+    text containing NUL, and no legitimate filter or search needs one. The API validates its own
+    parameters (a 422 problem naming the field); forms refuse NUL in bodies. Over HTTP a NUL arrives
+    percent-encoded, so the raw string tells."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         query = request.META.get("QUERY_STRING", "")
-        if "%00" in query or "\x00" in query:
-            from django.http import HttpResponseBadRequest, JsonResponse
+        if ("%00" in query or "\x00" in query) and not request.path.startswith("/api/"):
+            from django.http import HttpResponseBadRequest
             from django.utils.translation import gettext as _
 
-            detail = _("The address contains a NUL character.")
-            if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {"type": "about:blank", "title": _("Bad request"), "status": 400, "detail": detail,
-                     "instance": request.path, "errors": {}},
-                    status=400, content_type="application/problem+json",
-                )
-            return HttpResponseBadRequest(detail)
+            return HttpResponseBadRequest(_("The address contains a NUL character."))
         return self.get_response(request)

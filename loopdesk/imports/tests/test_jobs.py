@@ -47,7 +47,7 @@ def test_upload_enqueues_the_task_which_runs_on_commit(world, settings, django_c
     assert Company.objects.filter(code="C100").exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_database_backend_and_the_real_worker(settings):
     """The default queue (django-tasks-db): the upload stores a task row; `db_worker` runs it."""
     assert settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
@@ -110,7 +110,7 @@ def _other_connection():
     return load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, alias="reader")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_progress_is_visible_while_the_import_transaction_is_open():
     world = build_world()
     job = ImportJob.objects.create(kind="customers", original_name="x.csv", created_by=world.admin, total_rows=1000)
