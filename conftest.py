@@ -10,6 +10,20 @@ def _fast_and_isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """A transactional test elsewhere empties every table (the order of tests varies under xdist); put
+    the shipped reference data back."""
+    if {"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db"):
+        from django.contrib.contenttypes.models import ContentType
+
+        from loopdesk.core.reference import ensure_all
+
+        request.getfixturevalue("db")  # sets the database up as the test asked (transactional or not)
+        ContentType.objects.clear_cache()  # a flush re-creates content types under new ids
+        ensure_all()
+
+
 @pytest.fixture
 def world(db):
     """The standard test network (see loopdesk.core.testing)."""

@@ -6,3 +6,10 @@ class SlaConfig(AppConfig):
     name = "loopdesk.sla"
     label = "sla"
     verbose_name = _("Service levels")
+
+    def ready(self) -> None:
+        from loopdesk.core.reference import register
+
+        from .services import ensure_standard_calendars
+
+        register(ensure_standard_calendars)

@@ -3,7 +3,6 @@ import datetime
 import pytest
 
 from loopdesk.catalog import services
-from loopdesk.catalog.seed import seed_products
 
 
 @pytest.fixture
@@ -22,12 +21,3 @@ def contract(world):
             {"product_code": "CONSULTING", "quantity": 3, "period": "term"},
         ],
     )
-
-
-
-@pytest.fixture(autouse=True)
-def _catalogue(request):
-    """A transactional test elsewhere flushes the seeded catalogue; put it back for tests using the db."""
-    if {"db", "world"} & set(request.fixturenames):
-        request.getfixturevalue("db")
-        seed_products()
