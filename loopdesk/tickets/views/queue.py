@@ -33,7 +33,7 @@ from ..models import Category, Ticket
 from .common import staff_only
 
 PAGE_SIZE = 50
-COUNT_CAP = 500  # a tab shows "500+" beyond this: an exact figure would mean counting every open row
+COUNT_CAP = 100  # a tab shows "100+" beyond this: an exact figure would mean counting every open row
 
 # What a queue row shows: only these columns are read (no descriptions, no password hashes).
 ROW_RELATED = ("company", "category", "group", "assignee")
