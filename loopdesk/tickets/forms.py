@@ -43,6 +43,7 @@ def staff_users():
         User.objects.filter(is_active=True, memberships__role__in=[r for r in Role.values if r != Role.CUSTOMER])
         .distinct()
         .order_by("display_name", "username")
+        .only("id", "username", "display_name", "first_name", "last_name")  # what a choice label shows
     )
 
 
