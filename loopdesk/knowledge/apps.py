@@ -6,3 +6,6 @@ class KnowledgeConfig(AppConfig):
     name = "loopdesk.knowledge"
     label = "knowledge"
     verbose_name = _("Knowledge base")
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  registers the periodic ticket indexing

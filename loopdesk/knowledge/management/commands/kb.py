@@ -11,11 +11,13 @@ import time
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from loopdesk.knowledge.index import BATCH, reindex_articles, reindex_tickets
 from loopdesk.knowledge.search import search
+from loopdesk.knowledge.tasks import mark_indexed_until
 
 
 class Command(BaseCommand):
@@ -46,8 +48,10 @@ class Command(BaseCommand):
         for kind, run, wanted in (("articles", reindex_articles, articles), ("tickets", reindex_tickets, tickets)):
             if not (both or wanted):
                 continue
-            start = time.perf_counter()
+            start, began = time.perf_counter(), timezone.now()
             count = run(batch)
+            if kind == "tickets":
+                mark_indexed_until(began)  # the periodic job need not redo what was just rebuilt
             seconds = time.perf_counter() - start
             rate = count / seconds if seconds else 0
             label = pgettext("kb reindex", "articles") if kind == "articles" else pgettext("kb reindex", "tickets")
