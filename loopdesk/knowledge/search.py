@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,15 +174,20 @@ def _pg_lexeme(token: str, prefix: bool) -> str:
     return f"'{quoted}'" + (":*" if prefix else "")
 
 
-def pg_query(terms: list[QueryTerm]) -> str:
-    """A tsquery literal (no parser: tokens stay exactly as segmented)."""
+def _boolean_query(terms: list[QueryTerm], token: Callable[[str, bool], str], and_: str, or_: str) -> str:
+    """Every term must match; a term matches by any alternative, or by all of its single characters."""
     parts = []
     for term in terms:
-        options = [_pg_lexeme(a, term.prefix and a.isascii()) for a in term.alternatives]
+        options = [token(a, term.prefix and a.isascii()) for a in term.alternatives]
         if term.chars:
-            options.append("(" + " & ".join(_pg_lexeme(c, False) for c in term.chars) + ")")
-        parts.append("(" + " | ".join(options) + ")")
-    return " & ".join(parts)
+            options.append("(" + and_.join(token(c, False) for c in term.chars) + ")")
+        parts.append("(" + or_.join(options) + ")")
+    return and_.join(parts)
+
+
+def pg_query(terms: list[QueryTerm]) -> str:
+    """A tsquery literal (no parser: tokens stay exactly as segmented)."""
+    return _boolean_query(terms, _pg_lexeme, " & ", " | ")
 
 
 def _fts_string(token: str, prefix: bool) -> str:
@@ -190,13 +196,7 @@ def _fts_string(token: str, prefix: bool) -> str:
 
 def fts_query(terms: list[QueryTerm]) -> str:
     """An FTS5 MATCH expression; every token is a quoted string, so no query syntax leaks through."""
-    parts = []
-    for term in terms:
-        options = [_fts_string(a, term.prefix and a.isascii()) for a in term.alternatives]
-        if term.chars:
-            options.append("(" + " AND ".join(_fts_string(c, False) for c in term.chars) + ")")
-        parts.append("(" + " OR ".join(options) + ")")
-    return " AND ".join(parts)
+    return _boolean_query(terms, _fts_string, " AND ", " OR ")
 
 
 # Highlighting works on the original text, so snippets read as written.

@@ -41,7 +41,6 @@ def record_event(
     )
 
 
-_require_perm = require
 
 
 def _is_customer(actor: Any) -> bool:
@@ -75,7 +74,7 @@ def create_ticket(
     owner_org: Any = None, custom_fields: dict | None = None, now: datetime.datetime | None = None,
 ) -> Ticket:
     """Accept a request into the loop: validate, number it, compute priority, record its creation."""
-    _require_perm(actor, Perm.TICKET_CREATE)
+    require(actor, Perm.TICKET_CREATE)
     now = now or timezone.now()
     customer = _is_customer(actor)
     errors: dict[str, list[str]] = {}
@@ -132,7 +131,7 @@ def create_ticket(
 @transaction.atomic
 def update_ticket(*, actor: Any, ticket: Ticket, custom_fields: dict | None = None, **values: Any) -> Ticket:
     """Edit fields; impact or urgency recompute the priority unless one is given."""
-    _require_perm(actor, Perm.TICKET_EDIT)
+    require(actor, Perm.TICKET_EDIT)
     if _is_customer(actor):
         raise Forbidden(_("You may not edit this request."))
     unknown = set(values) - EDITABLE_FIELDS
@@ -181,7 +180,7 @@ def assign_ticket(
     *, actor: Any, ticket: Ticket, group: Any = UNSET, assignee: Any = UNSET, partner: Any = UNSET
 ) -> Ticket:
     """Route the ticket to a group and/or a person, or dispatch it to a partner organisation."""
-    _require_perm(actor, Perm.TICKET_ASSIGN)
+    require(actor, Perm.TICKET_ASSIGN)
     ticket = _lock(ticket)
     errors: dict[str, list[str]] = {}
     if assignee not in (UNSET, None) and (assignee.is_customer_only or not assignee.is_active):
@@ -220,7 +219,7 @@ def transition_ticket(
 ) -> Ticket:
     """Move the ticket to status `to` if the lifecycle allows it for this actor now."""
     customer = _is_customer(actor)
-    _require_perm(actor, Perm.TICKET_CONFIRM if customer else Perm.TICKET_TRANSITION)
+    require(actor, Perm.TICKET_CONFIRM if customer else Perm.TICKET_TRANSITION)
     now = now or timezone.now()
     ticket = _lock(ticket)
     if to not in Status.values:

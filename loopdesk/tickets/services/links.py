@@ -8,12 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from loopdesk.accounts.roles import Perm
+from loopdesk.accounts.roles import Perm, require
 from loopdesk.core.errors import Conflict, ValidationFailed
 
 from ..choices import OPEN_STATUSES, LinkKind, Status
 from ..models import Comment, Event, Link, Ticket
-from .core import _require_perm, record_event
+from .core import record_event
 
 
 def _lock_pair(a: Ticket, b: Ticket) -> tuple[Ticket, Ticket]:
@@ -25,7 +25,7 @@ def _lock_pair(a: Ticket, b: Ticket) -> tuple[Ticket, Ticket]:
 @transaction.atomic
 def link_tickets(*, actor: Any, source: Ticket, target: Ticket, kind: str) -> Link:
     """Record `source` <kind> `target` (child of, duplicate of, caused by, related to)."""
-    _require_perm(actor, Perm.TICKET_EDIT)
+    require(actor, Perm.TICKET_EDIT)
     if kind not in LinkKind.values:
         raise ValidationFailed(fields={"kind": [_("Unknown link kind.")]})
     if source.pk == target.pk:
@@ -57,7 +57,7 @@ def _is_ancestor(ticket: Ticket, *, of: Ticket) -> bool:
 
 @transaction.atomic
 def unlink_tickets(*, actor: Any, link: Link) -> None:
-    _require_perm(actor, Perm.TICKET_EDIT)
+    require(actor, Perm.TICKET_EDIT)
     for ticket, other in ((link.source, link.target), (link.target, link.source)):
         record_event(ticket, actor=actor, kind=Event.Kind.UNLINKED, data={"kind": link.kind, "other": other.number})
     link.delete()
@@ -67,7 +67,7 @@ def unlink_tickets(*, actor: Any, link: Link) -> None:
 def merge_tickets(*, actor: Any, source: Ticket, target: Ticket) -> Ticket:
     """Fold `source` into `target`: one request, one ticket. The source closes as a duplicate and its
     description, watchers and contact's follow-ups continue on the target."""
-    _require_perm(actor, Perm.TICKET_MERGE)
+    require(actor, Perm.TICKET_MERGE)
     if source.pk == target.pk:
         raise ValidationFailed(fields={"target_id": [_("A ticket cannot be merged into itself.")]})
     source, target = _lock_pair(source, target)
@@ -100,7 +100,7 @@ def merge_tickets(*, actor: Any, source: Ticket, target: Ticket) -> Ticket:
 def set_watcher(*, actor: Any, ticket: Ticket, user: Any, watching: bool) -> None:
     """Add or remove a watcher (anyone who can see the ticket may watch it themselves)."""
     if user != actor:
-        _require_perm(actor, Perm.TICKET_EDIT)
+        require(actor, Perm.TICKET_EDIT)
     if watching:
         ticket.watchers.add(user)
     else:
