@@ -93,7 +93,7 @@ def contract_detail(request, pk: int):
 def _form_response(request, *, form, title: str, action: str, target: str, back: str, refusal=None, status=200):
     context = {"form": form, "title": title, "action": action, "target": target, "back": back, "refusal": refusal}
     if request.htmx:
-        return reswap(retarget(render(request, "catalog/_form.html", context), f"{target}-form"), "innerHTML")
+        return reswap(retarget(render(request, "_form.html", context), f"{target}-form"), "innerHTML")
     return render(request, "catalog/form_page.html", context, status=status)
 
 

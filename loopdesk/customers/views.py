@@ -167,7 +167,7 @@ def handle_form(request, *, company, form, save, section: str, section_template:
     """
     # The form replaces its section (id `section`) on success and fills the slot `<section>-form` otherwise.
     context = {"company": company, "form": form, "title": title, "action": request.get_full_path(),
-               "target": f"#{section}"}
+               "target": f"#{section}", "back": reverse("customers:detail", args=[company.pk])}
     status = 200
     try:
         require_edit(request.user)
@@ -185,7 +185,7 @@ def handle_form(request, *, company, form, save, section: str, section_template:
     except DomainError as exc:
         apply_domain_errors(form, exc)
         status = exc.status
-    return form_response(request, fragment="customers/_form.html", context=context, slot=f"#{section}-form",
+    return form_response(request, fragment="_form.html", context=context, slot=f"#{section}-form",
                          status=status)
 
 
