@@ -14,7 +14,7 @@ from loopdesk.accounts.roles import Perm, require
 from loopdesk.accounts.scope import scope_for
 from loopdesk.core.customfields import clean_custom_fields
 from loopdesk.core.errors import Forbidden, ValidationFailed
-from loopdesk.core.services import jsonable, next_value, refuse_nulls
+from loopdesk.core.services import diff, next_value, refuse_nulls
 from loopdesk.customers.services import add_serving_partner
 
 from ..choices import Channel, Level, Priority, Status, TicketType, priority_for
@@ -162,12 +162,9 @@ def update_ticket(*, actor: Any, ticket: Ticket, custom_fields: dict | None = No
         new_type = values.get("type", ticket.type)
         cleaned = clean_custom_fields("ticket", custom_fields, ticket_type=new_type, partial=True)
         values["custom_fields"] = {**ticket.custom_fields, **cleaned}
-    changes = {}
-    for field, new in values.items():
-        old = getattr(ticket, field)
-        if old != new:
-            changes[field] = [jsonable(old), jsonable(new)]
-            setattr(ticket, field, new)
+    changes = diff(ticket, values)
+    for field in changes:
+        setattr(ticket, field, values[field])
     if changes:
         ticket.updated_at = timezone.now()
         ticket.save()
@@ -191,14 +188,10 @@ def assign_ticket(
         errors["group_id"] = [_("This group is not active.")]
     if errors:
         raise ValidationFailed(fields=errors)
-    changes = {}
-    for field, new in (("group", group), ("assignee", assignee), ("partner_org", partner)):
-        if new is UNSET:
-            continue
-        old = getattr(ticket, field)
-        if old != new:
-            changes[field] = [jsonable(old), jsonable(new)]
-            setattr(ticket, field, new)
+    wanted = {f: v for f, v in (("group", group), ("assignee", assignee), ("partner_org", partner)) if v is not UNSET}
+    changes = diff(ticket, wanted)
+    for field in changes:
+        setattr(ticket, field, wanted[field])
     if not changes:
         return ticket
     ticket.updated_at = timezone.now()
