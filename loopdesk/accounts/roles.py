@@ -32,26 +32,42 @@ class Perm:
     CUSTOMER_EDIT = "customer.edit"
     CUSTOMER_IMPORT = "customer.import"
     ORG_ADMIN = "org.admin"
+    KNOWLEDGE_WRITE = "knowledge.write"  # draft and edit articles
+    KNOWLEDGE_REVIEW = "knowledge.review"  # approve, publish and retire articles
+    PROBLEM_MANAGE = "problem.manage"  # problem records, root cause, known errors
+    REPORT_VIEW = "report.view"  # SLA compliance and other figures, within the user's scope
+    SLA_ADMIN = "sla.admin"  # calendars, SLA/OLA policies, escalation levels
+    WORKFLOW_ADMIN = "workflow.admin"  # workflows: draft, validate, publish, migrate tickets
+    RULE_ADMIN = "rule.admin"  # automation rules, dry runs
+    INTEGRATION_ADMIN = "integration.admin"  # outbound webhooks and their deliveries
 
 
 _AGENT = {
     Perm.TICKET_VIEW, Perm.TICKET_CREATE, Perm.TICKET_EDIT, Perm.TICKET_ASSIGN, Perm.TICKET_TRANSITION,
-    Perm.TICKET_INTERNAL, Perm.CUSTOMER_VIEW, Perm.CUSTOMER_EDIT,
+    Perm.TICKET_INTERNAL, Perm.CUSTOMER_VIEW, Perm.CUSTOMER_EDIT, Perm.KNOWLEDGE_WRITE,
 }
+_CONFIGURE = {Perm.SLA_ADMIN, Perm.WORKFLOW_ADMIN, Perm.RULE_ADMIN, Perm.INTEGRATION_ADMIN}
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.CUSTOMER: {Perm.TICKET_VIEW, Perm.TICKET_CREATE, Perm.TICKET_CONFIRM},
     Role.AGENT: _AGENT,
-    Role.ENGINEER: _AGENT,
+    Role.ENGINEER: _AGENT | {Perm.PROBLEM_MANAGE},
     Role.FIELD_ENGINEER: _AGENT - {Perm.TICKET_ASSIGN},
     Role.DISPATCHER: _AGENT,
     Role.PARTNER_AGENT: {
         Perm.TICKET_VIEW, Perm.TICKET_EDIT, Perm.TICKET_TRANSITION, Perm.TICKET_INTERNAL, Perm.CUSTOMER_VIEW,
     },
-    Role.MANAGER: _AGENT | {Perm.TICKET_MERGE, Perm.CUSTOMER_IMPORT},
-    Role.KNOWLEDGE_REVIEWER: {Perm.TICKET_VIEW, Perm.TICKET_INTERNAL, Perm.CUSTOMER_VIEW},
-    Role.EXECUTIVE: {Perm.TICKET_VIEW, Perm.TICKET_INTERNAL, Perm.CUSTOMER_VIEW},
-    Role.ADMIN: _AGENT | {Perm.TICKET_MERGE, Perm.CUSTOMER_IMPORT, Perm.ORG_ADMIN},
+    Role.MANAGER: _AGENT | {
+        Perm.TICKET_MERGE, Perm.CUSTOMER_IMPORT, Perm.KNOWLEDGE_REVIEW, Perm.PROBLEM_MANAGE, Perm.REPORT_VIEW,
+    },
+    Role.KNOWLEDGE_REVIEWER: {
+        Perm.TICKET_VIEW, Perm.TICKET_INTERNAL, Perm.CUSTOMER_VIEW, Perm.KNOWLEDGE_WRITE, Perm.KNOWLEDGE_REVIEW,
+    },
+    Role.EXECUTIVE: {Perm.TICKET_VIEW, Perm.TICKET_INTERNAL, Perm.CUSTOMER_VIEW, Perm.REPORT_VIEW},
+    Role.ADMIN: _AGENT | _CONFIGURE | {
+        Perm.TICKET_MERGE, Perm.CUSTOMER_IMPORT, Perm.ORG_ADMIN, Perm.KNOWLEDGE_REVIEW, Perm.PROBLEM_MANAGE,
+        Perm.REPORT_VIEW,
+    },
 }
 
 

@@ -19,10 +19,15 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
+from loopdesk.assist.api import router as assist_router
 from loopdesk.catalog.api import router as catalog_router
 from loopdesk.imports.api import router as imports_router
+from loopdesk.integrations.api import router as integrations_router
 from loopdesk.knowledge import api as knowledge_api
+from loopdesk.problems.api import router as problems_router
+from loopdesk.rules.api import router as rules_router
 from loopdesk.sla.api import router as sla_router
+from loopdesk.workflows.api import router as workflows_router
 
 from . import assets, attachments, customers, problems, ticket_actions, tickets
 from .auth import AUTH
@@ -120,3 +125,8 @@ api.add_router("/catalog", catalog_router)
 api.add_router("/sla", sla_router)
 api.add_router("/articles", knowledge_api.router)
 api.add_router("/search", knowledge_api.search_router)
+api.add_router("/workflows", workflows_router)
+api.add_router("/rules", rules_router)
+api.add_router("/problems", problems_router)
+api.add_router("/webhooks", integrations_router)
+api.add_router("/assist", assist_router)

@@ -26,7 +26,7 @@ from django.db.models.functions import Greatest
 
 from loopdesk.core.models import Counter
 from loopdesk.customers.models import Company
-from loopdesk.tickets.choices import OPEN_STATUSES, priority_for
+from loopdesk.tickets.choices import OPEN_STATUSES, STATUS_PHASE, priority_for
 from loopdesk.tickets.models import Comment, Event, Ticket
 
 from . import vocab
@@ -268,7 +268,8 @@ class TicketWriter:
         dt = _dt
         return {
             "number": self.number(t0), "type": ttype, "title": title, "description": description, "status": st,
-            "is_open": st in OPEN_STATUSES, "impact": impact, "urgency": urgency, "priority": priority,
+            "is_open": st in OPEN_STATUSES, "phase": STATUS_PHASE[st], "impact": impact, "urgency": urgency,
+            "priority": priority, "due_at": None,
             "channel": channel, "category_id": cat_id, "company_id": company.id,
             "contact_id": contact[0] if contact else None, "asset_id": asset[0] if asset else None,
             "owner_org_id": company.org_id, "partner_org_id": assigned["partner_org"], "group_id": assigned["group"],

@@ -26,6 +26,31 @@ class Status(models.TextChoices):
 OPEN_STATUSES = frozenset({Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS, Status.WAITING_CUSTOMER})
 
 
+class Phase(models.TextChoices):
+    """Where a ticket is in the loop, whatever its workflow calls the state. SLA clocks, queues and
+    reports key on the phase, so a workflow may add states without touching them."""
+
+    OPEN = "open", _("Open")
+    WORKING = "working", _("Working")
+    WAITING = "waiting", _("Waiting")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_PHASES = frozenset({Phase.OPEN, Phase.WORKING, Phase.WAITING})
+
+# The phase of each state of the built-in lifecycle.
+STATUS_PHASE: dict[str, str] = {
+    Status.NEW: Phase.OPEN,
+    Status.ACCEPTED: Phase.WORKING,
+    Status.IN_PROGRESS: Phase.WORKING,
+    Status.WAITING_CUSTOMER: Phase.WAITING,
+    Status.RESOLVED: Phase.RESOLVED,
+    Status.CLOSED: Phase.CLOSED,
+    Status.CANCELLED: Phase.CLOSED,
+}
+
+
 class Channel(models.TextChoices):
     PORTAL = "portal", _("Web portal")
     PHONE = "phone", _("Phone")

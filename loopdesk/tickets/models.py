@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loopdesk.accounts.scope import scope_for
 
-from .choices import OPEN_STATUSES, Channel, Level, LinkKind, Priority, Status, TicketType
+from .choices import OPEN_PHASES, STATUS_PHASE, Channel, Level, LinkKind, Phase, Priority, Status, TicketType
 
 
 class Category(models.Model):
@@ -82,6 +82,7 @@ class Ticket(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"))
     status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.NEW)
+    phase = models.CharField(_("phase"), max_length=16, choices=Phase.choices, default=Phase.OPEN, editable=False)
     is_open = models.BooleanField(default=True, editable=False)
     impact = models.PositiveSmallIntegerField(_("impact"), choices=Level.choices, default=Level.MEDIUM)
     urgency = models.PositiveSmallIntegerField(_("urgency"), choices=Level.choices, default=Level.MEDIUM)
@@ -134,6 +135,9 @@ class Ticket(models.Model):
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The earliest due time of the ticket's running SLA clocks, kept by loopdesk.sla, so that queues
+    # sort and filter by time to breach from an index. Null when no clock is running.
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
 
     objects = TicketQuerySet.as_manager()
 
@@ -152,13 +156,16 @@ class Ticket(models.Model):
             models.Index(fields=["is_open", "priority", "id"], name="tk_open_priority"),
             models.Index(fields=["is_open", "-created_at", "-id"], name="tk_open_created"),
             models.Index(fields=["-updated_at", "-id"], name="tk_updated"),
+            models.Index(fields=["is_open", "due_at", "id"], name="tk_open_due"),
         ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
     def save(self, *args, **kwargs):
-        self.is_open = self.status in OPEN_STATUSES
+        # A workflow (loopdesk.workflows) sets the phase of its own states; the built-in ones map here.
+        self.phase = STATUS_PHASE.get(self.status, self.phase)
+        self.is_open = self.phase in OPEN_PHASES
         super().save(*args, **kwargs)
 
 

@@ -19,6 +19,7 @@ from loopdesk.customers.services import add_serving_partner
 
 from ..choices import Channel, Level, Priority, Status, TicketType, priority_for
 from ..models import Comment, Event, Ticket
+from ..signals import ticket_event
 from .lifecycle import allowed_transitions
 
 UNSET: Any = object()
@@ -34,13 +35,13 @@ def record_event(
     ticket: Ticket, *, actor: Any, kind: str, changes: dict | None = None, data: dict | None = None,
     internal: bool = False, at: datetime.datetime | None = None,
 ) -> Event:
-    """Append one history event (call inside the service's transaction)."""
-    return Event.objects.create(
+    """Append one history event (call inside the service's transaction) and tell the listeners."""
+    event = Event.objects.create(
         ticket=ticket, at=at or timezone.now(), actor=actor if getattr(actor, "pk", None) else None,
         kind=kind, changes=changes or {}, data=data or {}, internal=internal,
     )
-
-
+    ticket_event.send(sender=Ticket, ticket=ticket, event=event, actor=actor)
+    return event
 
 
 def _is_customer(actor: Any) -> bool:

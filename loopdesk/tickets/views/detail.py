@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from loopdesk.accounts.roles import Perm
 from loopdesk.core.customfields import definitions
 
+from .. import panels as extension_panels
 from ..choices import Status
 from ..forms import AssignForm, LinkForm, MergeForm, ReplyForm, TicketEditForm, TransitionForm
 from ..models import Link, Ticket
@@ -122,7 +123,9 @@ def detail(request, pk: int):
     ticket = visible_ticket(request, pk)
     if request.user.is_customer_only:
         return portal_redirect(ticket)
-    return render(request, "tickets/detail.html", panel_context(request, ticket, PANELS))
+    ctx = panel_context(request, ticket, PANELS)
+    ctx["extra_main"], ctx["extra_side"] = extension_panels.panels("main"), extension_panels.panels("side")
+    return render(request, "tickets/detail.html", ctx)
 
 
 @require_GET
@@ -160,5 +163,8 @@ def respond(
         ctx = panel_context(request, ticket, (origin,), forms=forms, errors=errors, origin=origin)
     ctx["oob"] = True
     ctx["error_form"] = form
-    return render(request, "tickets/_panels.html", ctx)
+    response = render(request, "tickets/_panels.html", ctx)
+    if ok:
+        response["HX-Trigger"] = "ticket-changed"  # extension panels (tickets.panels) reload themselves
+    return response
 

@@ -1,0 +1,1 @@
+"""Portal deflection, agent assist and next-question predictions."""

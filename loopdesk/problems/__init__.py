@@ -1,0 +1,1 @@
+"""Problem records: linked incidents, root cause, workaround, known errors."""

@@ -1,0 +1,1 @@
+"""Automation rules: triggers, JSON condition trees and actions, ordered, with dry runs."""

@@ -1,0 +1,1 @@
+"""Workflows as data: states mapped to phases, transitions, guards, versions and diagrams."""
