@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from loopdesk.core.errors import ValidationFailed
 from loopdesk.core.services import record_audit
 
-from .models import ApiToken, Membership, User
+from .models import ApiToken, Membership, Notification, User
 from .roles import Role
 
 
@@ -88,3 +88,28 @@ def update_profile(
         locked.save(update_fields=list(values))
         record_audit(actor=actor, obj=locked, action="update_profile", changes=changes)
     return user
+
+
+def notify(
+    recipients: Any, *, subject: str, body: str = "", url: str = "", ticket_id: int | None = None, kind: str = "",
+) -> list[Notification]:
+    """Put one message in each recipient's inbox (inactive users and duplicates skipped). Call it
+    inside the caller's transaction so that a rolled-back change notifies nobody."""
+    seen: set[int] = set()
+    rows = []
+    for user in recipients:
+        if user is None or not user.is_active or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        rows.append(Notification(
+            recipient=user, kind=kind, subject=subject[:255], body=body, url=url[:255], ticket_id=ticket_id,
+        ))
+    return Notification.objects.bulk_create(rows)
+
+
+def mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    """Mark the user's notifications read (all of them when `ids` is None); return how many."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())

@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field
 
 from loopdesk.accounts.roles import Perm
 from loopdesk.accounts.scope import scope_for
-from loopdesk.tickets.choices import Channel, LinkKind, Status, TicketType
+from loopdesk.tickets.choices import Channel, LinkKind, Responsibility, Status, TicketType
 from loopdesk.tickets.models import Ticket
 from loopdesk.tickets.services import allowed_transitions
 
@@ -23,6 +23,7 @@ TypeName = Literal[tuple(TicketType.values)]  # type: ignore[valid-type]
 StatusName = Literal[tuple(Status.values)]  # type: ignore[valid-type]
 ChannelName = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
 LinkKindName = Literal[tuple(LinkKind.values)]  # type: ignore[valid-type]
+ResponsibilityName = Literal[("", *Responsibility.values)]  # type: ignore[valid-type]
 LevelValue = Literal[1, 2, 3]
 PriorityValue = Literal[1, 2, 3, 4]
 
@@ -64,6 +65,7 @@ class TicketPatch(Body):
     contact_id: Id | None = None
     asset_id: Id | None = None
     resolution: Text | None = None
+    responsibility: ResponsibilityName | None = Field(None, description="定责; an empty string clears it.")
     custom_fields: JsonObject | None = None
 
 
@@ -79,6 +81,7 @@ class TicketOut(Out):
     description: str
     type: str
     status: str
+    phase: str = Field(description="open, working, waiting, resolved or closed, whatever the status is called.")
     priority: int
     impact: int
     urgency: int
@@ -93,6 +96,8 @@ class TicketOut(Out):
     assignee: Ref | None
     custom_fields: dict[str, Any]
     resolution: str
+    responsibility: str
+    due_at: LocalDateTime | None = Field(description="The earliest due time of the running SLA clocks.")
     merged_into: str | None = Field(description="Number of the ticket this one was merged into.")
     created_at: LocalDateTime
     updated_at: LocalDateTime
@@ -135,6 +140,7 @@ def ticket_data(t: Ticket, user: Any, now: datetime.datetime | None = None) -> d
         "description": t.description,
         "type": t.type,
         "status": t.status,
+        "phase": t.phase,
         "priority": t.priority,
         "impact": t.impact,
         "urgency": t.urgency,
@@ -149,6 +155,8 @@ def ticket_data(t: Ticket, user: Any, now: datetime.datetime | None = None) -> d
         "assignee": _ref(t.assignee),
         "custom_fields": t.custom_fields or {},
         "resolution": t.resolution,
+        "responsibility": "" if customer else t.responsibility,
+        "due_at": t.due_at,
         "merged_into": t.merged_into.number if t.merged_into_id else None,
         "created_at": t.created_at,
         "updated_at": t.updated_at,

@@ -89,6 +89,16 @@ def priority_for(impact: int, urgency: int) -> int:
     return PRIORITY_MATRIX[(impact, urgency)]
 
 
+class Responsibility(models.TextChoices):
+    """Who or what a ticket's cause is put down to (定责)."""
+
+    PRODUCT_DEFECT = "product_defect", _("Product defect")
+    IMPLEMENTATION = "implementation", _("Implementation")
+    PARTNER = "partner", _("Partner")
+    CUSTOMER = "customer", _("Customer")
+    ENVIRONMENT = "environment", _("Environment")
+
+
 class LinkKind(models.TextChoices):
     CHILD_OF = "child_of", _("is a child of")
     DUPLICATE_OF = "duplicate_of", _("duplicates")

@@ -18,7 +18,7 @@ from loopdesk.core.models import CustomField
 from loopdesk.customers.models import Contact
 from loopdesk.orgs.models import Organization
 
-from .choices import Channel, Level, LinkKind, Priority, Status, TicketType
+from .choices import Channel, Level, LinkKind, Priority, Responsibility, Status, TicketType
 from .models import Category
 
 CF_PREFIX = "cf_"
@@ -232,6 +232,10 @@ class TicketCreateForm(TicketFieldsForm):
 
 class TicketEditForm(TicketFieldsForm):
     """Editing a ticket's fields; the priority is sent only when the agent overrides it."""
+
+    responsibility = forms.ChoiceField(
+        label=_("Responsibility"), required=False, choices=_blank("—") + Responsibility.choices
+    )
 
 
 # --- actions on the ticket page -------------------------------------------------------------------

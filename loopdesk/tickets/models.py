@@ -9,7 +9,18 @@ from django.utils.translation import gettext_lazy as _
 
 from loopdesk.accounts.scope import scope_for
 
-from .choices import OPEN_PHASES, STATUS_PHASE, Channel, Level, LinkKind, Phase, Priority, Status, TicketType
+from .choices import (
+    OPEN_PHASES,
+    STATUS_PHASE,
+    Channel,
+    Level,
+    LinkKind,
+    Phase,
+    Priority,
+    Responsibility,
+    Status,
+    TicketType,
+)
 
 
 class Category(models.Model):
@@ -129,6 +140,7 @@ class Ticket(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_tickets"
     )
     resolution = models.TextField(_("resolution"), blank=True)
+    responsibility = models.CharField(_("responsibility"), max_length=24, choices=Responsibility.choices, blank=True)
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), db_index=True)
     updated_at = models.DateTimeField(_("updated at"))
@@ -250,6 +262,10 @@ class Event(models.Model):
         UNLINKED = "unlinked", _("unlinked")
         MERGED = "merged", _("merged")
         WATCHERS = "watchers", _("watchers changed")
+        SLA = "sla", _("service level")  # clock started, paused, breached, escalated (loopdesk.sla)
+        RULE = "rule", _("rule applied")  # an automation rule fired (loopdesk.rules)
+        WORKFLOW = "workflow", _("workflow")  # moved to another workflow version (loopdesk.workflows)
+        INTEGRATION = "integration", _("external system")  # webhook sent or called back (loopdesk.integrations)
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", db_index=False)
     at = models.DateTimeField(_("at"))

@@ -17,7 +17,7 @@ from loopdesk.core.errors import Forbidden, ValidationFailed
 from loopdesk.core.services import diff, next_value, refuse_nulls
 from loopdesk.customers.services import add_serving_partner
 
-from ..choices import Channel, Level, Priority, Status, TicketType, priority_for
+from ..choices import Channel, Level, Priority, Responsibility, Status, TicketType, priority_for
 from ..models import Comment, Event, Ticket
 from ..signals import ticket_event
 from .lifecycle import allowed_transitions
@@ -26,7 +26,7 @@ UNSET: Any = object()
 
 EDITABLE_FIELDS = {
     "title", "description", "type", "category", "impact", "urgency", "priority", "channel", "contact", "asset",
-    "resolution",
+    "resolution", "responsibility",
 }
 STAFF_ONLY_CREATE_FIELDS = ("group", "assignee", "priority", "owner_org")
 
@@ -154,6 +154,8 @@ def update_ticket(*, actor: Any, ticket: Ticket, custom_fields: dict | None = No
             errors[name] = [_("Choose 1 (high), 2 (medium) or 3 (low).")]
     if "priority" in values and values["priority"] not in Priority.values:
         errors["priority"] = [_("Choose a priority from 1 to 4.")]
+    if "responsibility" in values and values["responsibility"] not in ("", *Responsibility.values):
+        errors["responsibility"] = [_("Unknown responsibility.")]
     errors |= _check_refs(ticket.company, contact=values.get("contact"), asset=values.get("asset"))
     if errors:
         raise ValidationFailed(fields=errors)

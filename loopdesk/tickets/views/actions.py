@@ -127,6 +127,7 @@ def edit(request, ticket):
     if form.is_valid():
         values = {k: form.cleaned_data[k] for k in (
             "title", "description", "type", "category", "impact", "urgency", "channel", "contact", "asset",
+            "responsibility",
         )}
         if form.cleaned_data["priority"] not in (None, ticket.priority):
             values["priority"] = form.cleaned_data["priority"]

@@ -38,7 +38,7 @@ def edit_initial(ticket: Ticket) -> dict:
         "title": ticket.title, "description": ticket.description, "type": ticket.type,
         "category": ticket.category_id, "impact": ticket.impact, "urgency": ticket.urgency,
         "priority": ticket.priority, "channel": ticket.channel, "contact": ticket.contact_id,
-        "asset": ticket.asset_id,
+        "asset": ticket.asset_id, "responsibility": ticket.responsibility,
     }
 
 
