@@ -17,11 +17,13 @@ def _reference_data(request):
     if {"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db"):
         from django.contrib.contenttypes.models import ContentType
 
+        from loopdesk.core.caches import clear_all
         from loopdesk.core.reference import ensure_all
 
         request.getfixturevalue("db")  # sets the database up as the test asked (transactional or not)
         ContentType.objects.clear_cache()  # a flush re-creates content types under new ids
         ensure_all()
+        clear_all()  # per-process configuration caches may hold rows a rolled-back test wrote
 
 
 @pytest.fixture

@@ -22,16 +22,20 @@ def figure(name: str, value: float | None, unit: str, target: float, *, higher_i
 
 
 def intake(*, port: int, token: str, customer_ids: list[int], clients: int, seconds: float,
-           target: float = 300) -> tuple[dict, list[dict]]:
-    """Concurrent clients POST /api/v1/tickets; the rate of 201 responses. Returns the figure and the
-    created {"id", "number"} bodies (the caller checks every one is stored)."""
+           target: float = 300, batch: int = 0) -> tuple[dict, list[dict]]:
+    """Concurrent clients POST /api/v1/tickets (or, with `batch`, POST /api/v1/tickets/batch with that
+    many tickets each, as a channel gateway does); the rate of tickets acknowledged with 201. Returns the
+    figure and the created {"id", "number"} bodies (the caller checks every one is stored)."""
     rng = random.Random(1)
 
-    def make_request(i: int):
+    def one(i: int) -> dict:
         title = f"{rng.choice(TITLES)}（压测 {i}）"
-        return "POST", "/api/v1/tickets", {
-            "title": title, "description": f"{title}：接口压测提交的请求。", "customer_id": rng.choice(customer_ids),
-        }
+        return {"title": title, "description": f"{title}：接口压测提交的请求。", "customer_id": rng.choice(customer_ids)}
+
+    def make_request(i: int):
+        if batch:
+            return "POST", "/api/v1/tickets/batch", {"tickets": [one(i * batch + k) for k in range(batch)]}
+        return "POST", "/api/v1/tickets", one(i)
 
     result = run_concurrent(lambda: Client("127.0.0.1", port, {"Authorization": f"Bearer {token}"}), make_request,
                             clients=clients, seconds=seconds)
@@ -40,12 +44,14 @@ def intake(*, port: int, token: str, customer_ids: list[int], clients: int, seco
         if s.status == 201:
             try:
                 body = json.loads(s.body)
-                created.append({"id": body["id"], "number": body["number"]})
+                items = body["items"] if batch else [body]
+                created.extend({"id": t["id"], "number": t["number"]} for t in items)
             except (ValueError, KeyError, TypeError):
                 bad.append(s)
     rate = len(created) / result.seconds if result.seconds else 0.0
     latencies = [s.seconds * 1000 for s in result.samples if s.status == 201]
     extra = {
+        **({"batch": batch} if batch else {}),
         "clients": clients, "seconds": round(result.seconds, 1), "created": len(created),
         "requests": len(result.samples), "statuses": result.statuses(),
         "p50_ms": round(percentile(latencies, 50), 1) if latencies else None,
@@ -53,11 +59,12 @@ def intake(*, port: int, token: str, customer_ids: list[int], clients: int, seco
     }
     if bad:
         extra["error"] = f"{len(bad)} responses with status 201 lacked id/number"
-    elif len(created) != len(result.samples):
+    elif len(created) != len(result.samples) * (batch or 1):
         first = next(s for s in result.samples if s.status != 201)
         extra["error"] = f"{len(result.samples) - len(created)} requests failed, e.g. HTTP {first.status}: " \
                          f"{first.body[:200].decode(errors='replace')}"
-    return figure("api_intake_rate", rate, "tickets/s", target, higher_is_better=True, **extra), created
+    name = "api_intake_rate_batch" if batch else "api_intake_rate"
+    return figure(name, rate, "tickets/s", target, higher_is_better=True, **extra), created
 
 
 def latency(name: str, client: Client, paths: list[str], *, target_ms: float = 50, expect: int = 200) -> dict:

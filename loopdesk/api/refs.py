@@ -31,14 +31,21 @@ def get_or_404(qs: QuerySet, pk: int) -> Any:
 class Resolver:
     """Collects unknown-id errors for several body fields, so one 422 names them all."""
 
-    def __init__(self, user: Any) -> None:
+    def __init__(self, user: Any, *, cache: dict | None = None) -> None:
         self.user = user
         self.errors: dict[str, list[str]] = {}
+        self.cache = cache  # shared by the Resolvers of one request (a batch) to look each id up once
 
     def _one(self, field: str, qs: QuerySet, pk: int | None, message: str) -> Any:
         if pk is None:
             return None
-        obj = qs.filter(pk=pk).first()
+        if self.cache is None:
+            obj = qs.filter(pk=pk).first()
+        else:
+            key = (qs.model, field, pk)
+            if key not in self.cache:
+                self.cache[key] = qs.filter(pk=pk).first()
+            obj = self.cache[key]
         if obj is None:
             self.errors[field] = [message]
         return obj

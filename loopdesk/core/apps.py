@@ -6,3 +6,9 @@ class CoreConfig(AppConfig):
     name = "loopdesk.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from .customfields import _definitions
+        from .models import CustomField
+
+        _definitions.connect(CustomField)

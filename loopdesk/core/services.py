@@ -73,17 +73,18 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def next_value(name: str) -> int:
-    """Increment and return the counter `name`, creating it at 1.
+def next_value(name: str, count: int = 1) -> int:
+    """Increment the counter `name` by `count` (creating it at `count`) and return its new value: the
+    last of the `count` values reserved.
 
     One upsert statement (PostgreSQL and SQLite ≥ 3.35 share this syntax): its row lock serialises
     concurrent callers until their transaction ends, so call it as late in the transaction as you can."""
     table = connection.ops.quote_name(Counter._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (name, value) VALUES (%s, 1) "
-            f"ON CONFLICT (name) DO UPDATE SET value = {table}.value + 1 RETURNING value",
-            [name],
+            f"INSERT INTO {table} (name, value) VALUES (%s, %s) "
+            f"ON CONFLICT (name) DO UPDATE SET value = {table}.value + %s RETURNING value",
+            [name, count, count],
         )
         return cursor.fetchone()[0]
 

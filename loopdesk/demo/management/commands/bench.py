@@ -53,10 +53,12 @@ class Command(BaseCommand):
         parser.add_argument("--clients", type=int, default=16, help="concurrent intake clients (default 16)")
         parser.add_argument("--seconds", type=float, default=20, help="intake duration in seconds (default 20)")
         parser.add_argument("--requests", type=int, default=200, help="measured GETs per page (default 200)")
+        parser.add_argument("--batch", type=int, default=20,
+                            help="tickets per POST /api/v1/tickets/batch in the batch intake figure (0: skip it)")
         parser.add_argument("--only", default="", help="comma-separated figure groups: pages,intake,memory,sla")
 
     def handle(self, *args, tickets, customers, reuse, workers, threads, clients, seconds, requests, only,
-               verbosity, **options) -> None:
+               batch, verbosity, **options) -> None:
         self._check_database()
         groups = {g for g in only.split(",") if g} or {"pages", "intake", "memory", "sla"}
         log = self.stderr.write if verbosity > 0 else (lambda *_a: None)
@@ -96,11 +98,12 @@ class Command(BaseCommand):
             if "pages" in groups:
                 self._pages(port, cookies, token, ticket_ids, requests)
             if "intake" in groups:
-                figure, created = workloads.intake(port=port, token=token, customer_ids=customer_ids,
-                                                   clients=clients, seconds=seconds)
-                self._check_stored(figure, created)
-                self._emit(figure)
-                self._remove([c["id"] for c in created])
+                for size in (0, batch) if batch else (0,):
+                    figure, created = workloads.intake(port=port, token=token, customer_ids=customer_ids,
+                                                       clients=clients, seconds=seconds, batch=size)
+                    self._check_stored(figure, created)
+                    self._emit(figure)
+                    self._remove([c["id"] for c in created])
             if "memory" in groups:
                 self._emit(workloads.memory(server))
 

@@ -1,0 +1,55 @@
+"""Per-process caches of configuration read on hot paths (custom field definitions, SLA policies,
+rules, workflow versions).
+
+A `ProcessCache` keeps values for `ttl` seconds. The process that changes the configuration clears
+it at once (connect `clear` to the model's post_save/post_delete); other processes see the change
+within `ttl`. Every cache is registered, so tests can start from empty caches (`clear_all`), since a
+rolled-back test changes the database without any signal.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Any
+
+_registry: list[ProcessCache] = []
+
+
+class ProcessCache:
+    def __init__(self, name: str, *, ttl: float = 10.0) -> None:
+        self.name = name
+        self.ttl = ttl
+        self._values: dict[Hashable, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+        _registry.append(self)
+
+    def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
+        """The cached value of `key`, loaded by `load()` when missing or older than the ttl."""
+        now = time.monotonic()
+        hit = self._values.get(key)
+        if hit is not None and now - hit[0] <= self.ttl:
+            return hit[1]
+        value = load()
+        with self._lock:
+            self._values[key] = (now, value)
+        return value
+
+    def clear(self, *args: Any, **kwargs: Any) -> None:
+        """Forget everything (signature fits a signal receiver)."""
+        with self._lock:
+            self._values.clear()
+
+    def connect(self, *models: Any) -> None:
+        """Clear on every save or delete of these models in this process."""
+        from django.db.models.signals import post_delete, post_save
+
+        for model in models:
+            post_save.connect(self.clear, sender=model, weak=False, dispatch_uid=f"{self.name}:{model}:save")
+            post_delete.connect(self.clear, sender=model, weak=False, dispatch_uid=f"{self.name}:{model}:delete")
+
+
+def clear_all() -> None:
+    for cache in _registry:
+        cache.clear()
