@@ -133,6 +133,19 @@ class ContractIn(CatalogBody):
     entitlements: list[EntitlementIn] = Field(default_factory=list, max_length=50)
 
 
+class ContractPatch(CatalogBody):
+    """Omitted fields stay as they are; `designated_engineer_id: null` removes the engineer."""
+
+    asset_id: Id | None = None
+    level: Literal["standard", "gold", "vip"] | None = None
+    starts_on: datetime.date | None = None
+    ends_on: datetime.date | None = None
+    status: Literal["active", "suspended", "terminated"] | None = None
+    overage: Literal["refuse", "charge", "approval"] | None = None
+    designated_engineer_id: Id | None = None
+    notes: Notes | None = None
+
+
 class ConsumeIn(CatalogBody):
     contract_id: Id | None = Field(None, description="Consume from this contract …")
     company_id: Id | None = Field(None, description="… or from the best contract of this customer in force.")
@@ -270,6 +283,28 @@ def create_contract(request: HttpRequest, body: ContractIn):
                                              _("No such user."))
     contract = services.create_contract(actor=user, company=company, **values)
     return Status(201, contracts_out([_contracts(user).get(pk=contract.pk)], periods.service_date())[0])
+
+
+@router.patch("/contracts/{int:contract_id}", response=ContractOut, summary="Change a contract's terms")
+def patch_contract(request: HttpRequest, contract_id: int, body: ContractPatch):
+    user = _user(request)
+    contract = _get(Contract, Contract.objects.visible_to(user).select_related("company"), contract_id,
+                    _("No such contract."))
+    values = body.model_dump(exclude_unset=True)
+    for name in ("level", "starts_on", "ends_on", "status", "overage", "notes"):
+        if name in values and values[name] is None:
+            raise ValidationFailed(fields={name: [_("This field cannot be empty.")]})
+    if "asset_id" in values:
+        asset_id = values.pop("asset_id")
+        values["asset"] = asset_id and _get(Asset, Asset.objects.filter(company=contract.company), asset_id,
+                                            _("No such asset."))
+    if "designated_engineer_id" in values:
+        engineer_id = values.pop("designated_engineer_id")
+        User = get_user_model()
+        values["designated_engineer"] = engineer_id and _get(User, User.objects.filter(is_active=True), engineer_id,
+                                                             _("No such user."))
+    services.update_contract(actor=user, contract=contract, **values)
+    return contracts_out([_contracts(user).get(pk=contract.pk)], periods.service_date())[0]
 
 
 @router.post("/contracts/{int:contract_id}/entitlements", response={201: ContractOut},

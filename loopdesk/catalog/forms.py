@@ -43,6 +43,18 @@ class ContractForm(forms.Form):
         self.fields["designated_engineer"].queryset = staff  # type: ignore[attr-defined]
 
 
+class ContractEditForm(ContractForm):
+    """Changing a contract's terms (its number and customer stay)."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=Contract.Status.choices)
+
+    field_order = ["level", "status", "starts_on", "ends_on", "overage", "designated_engineer", "notes"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["company_code"], self.fields["number"]
+
+
 class EntitlementForm(forms.Form):
     product_code = forms.ChoiceField(label=_("Service product"), choices=())
     quantity = forms.IntegerField(label=_("Quantity"), required=False, min_value=0, max_value=100000,

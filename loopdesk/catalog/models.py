@@ -201,3 +201,27 @@ class Consumption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ref} {self.units:+d} {self.status}"
+
+
+class InspectionRun(models.Model):
+    """One proactive inspection slot of an inspection entitlement, and the work order generated for it.
+
+    Unique per (entitlement, slot), so the scheduled generation creates each work order once however
+    often and on however many workers it runs (docs/catalog.md)."""
+
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.CASCADE, related_name="inspection_runs",
+                                    verbose_name=_("entitlement"))
+    slot_start = models.DateField(_("due from"))
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("work order"))
+    outcome = models.CharField(_("outcome"), max_length=16)  # consumed, charged, pending or refused
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inspection run")
+        verbose_name_plural = _("inspection runs")
+        ordering = ["-slot_start", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["entitlement", "slot_start"], name="inspection_run_once")]
+
+    def __str__(self) -> str:
+        return f"{self.entitlement} · {self.slot_start}"

@@ -52,3 +52,29 @@ def period_end(period: str, start: datetime.date, *, term_end: datetime.date) ->
 def _add_months(day: datetime.date, months: int) -> datetime.date:
     index = day.year * 12 + day.month - 1 + months
     return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+PERIOD_MONTHS = {MONTHLY: 1, QUARTERLY: 3, YEARLY: 12}
+
+
+def inspection_slots(period: str, start: datetime.date, quantity: int | None, *,
+                     term_end: datetime.date) -> list[datetime.date]:
+    """The days from which each of `quantity` inspections of the period starting on `start` is due:
+    the period split into equal whole-month steps (4 a year: January, April, July, October). An
+    unlimited or zero quantity means one a month; more inspections than months means one a month."""
+    if period == TERM:
+        months = max(1, (term_end.year - start.year) * 12 + term_end.month - start.month + 1)
+    else:
+        months = PERIOD_MONTHS[period]
+    count = months if not quantity else min(quantity, months)
+    step = months // count
+    first = start.replace(day=1)
+    slots = [_add_months(first, k * step) for k in range(count)]
+    slots[0] = start  # a term may start mid-month
+    return [s for s in slots if s <= term_end]
+
+
+def current_slot(slots: list[datetime.date], day: datetime.date) -> datetime.date | None:
+    """The latest slot that has begun on `day` (None before the first)."""
+    begun = [s for s in slots if s <= day]
+    return begun[-1] if begun else None

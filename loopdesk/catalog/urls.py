@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import ticket_views, views
 
 app_name = "catalog"
 
@@ -11,4 +11,8 @@ urlpatterns = [
     path("contracts/<int:pk>/entitlements/new/", views.entitlement_add, name="entitlement_add"),
     path("consumptions/<int:pk>/<str:decision>/", views.decide, name="decide"),
     path("customers/<int:pk>/balances/", views.company_balances, name="company_balances"),
+    path("contracts/<int:pk>/edit/", views.contract_edit, name="contract_edit"),
+    path("tickets/<int:pk>/entitlements/", ticket_views.ticket_panel, name="ticket_entitlements"),
+    path("tickets/<int:pk>/entitlements/consume/", ticket_views.ticket_consume, name="ticket_consume"),
+    path("tickets/<int:pk>/entitlements/give-back/", ticket_views.ticket_give_back, name="ticket_give_back"),
 ]

@@ -24,7 +24,7 @@ from loopdesk.customers.models import Company
 from loopdesk.customers.views import staff_only
 
 from . import periods, services
-from .forms import ContractFilterForm, ContractForm, EntitlementForm
+from .forms import ContractEditForm, ContractFilterForm, ContractForm, EntitlementForm
 from .models import Consumption, Contract
 
 PAGE_SIZE = 50
@@ -129,6 +129,34 @@ def contract_add(request):
         status = exc.status
     return _form_response(request, form=form, title=_("Add contract"), action=request.get_full_path(),
                           target="#contract", back=reverse("catalog:contracts"), refusal=refusal, status=status)
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def contract_edit(request, pk: int):
+    """Change a contract's level, validity, status, overage policy, designated engineer or notes."""
+    contract = visible_contract(request, pk)
+    initial = {name: getattr(contract, name) for name in (
+        "level", "status", "starts_on", "ends_on", "overage", "designated_engineer", "notes")}
+    form = ContractEditForm(request.POST or None, initial=initial)
+    status, refusal = 200, None
+    try:
+        if not services.can_manage_contracts(request.user):
+            raise Forbidden(_("You may not manage contracts."))
+        if request.method == "POST":
+            status = 422
+            if form.is_valid():
+                services.update_contract(actor=request.user, contract=contract, **form.cleaned_data)
+                messages.success(request, _("Contract %(number)s saved.") % {"number": contract.number})
+                return redirect("catalog:contract", pk=contract.pk)
+    except Forbidden as exc:
+        refusal, status = exc.detail, exc.status
+    except DomainError as exc:
+        apply_domain_errors(form, exc)
+        status = exc.status
+    return _form_response(request, form=form, title=_("Edit contract %(number)s") % {"number": contract.number},
+                          action=request.get_full_path(), target="#contract",
+                          back=reverse("catalog:contract", args=[contract.pk]), refusal=refusal, status=status)
 
 
 @staff_only
