@@ -8,12 +8,16 @@ import io
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from loopdesk.core.spreadsheets import safe_row
+
 from .columns import COLUMNS, custom_definitions
 from .models import ImportJob
 
 
 def _error_rows(job: ImportJob) -> list[list]:
-    return [[e.get("row") or "", e.get("column", ""), e.get("value", ""), e.get("message", "")] for e in job.errors]
+    """The rows echo what was uploaded, so formula-like values are neutralised (core.spreadsheets)."""
+    return [safe_row([e.get("row") or "", e.get("column", ""), e.get("value", ""), e.get("message", "")])
+            for e in job.errors]
 
 
 def _error_header() -> list[str]:

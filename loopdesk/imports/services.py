@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -110,6 +111,22 @@ def fail_stale_jobs(*, older_than: datetime.timedelta = STALE_AFTER) -> int:
             status=ImportJob.Status.FAILED, message=message, finished_at=timezone.now(), updated_at=timezone.now()
         )
     return count
+
+
+def purge_old_files(*, now: datetime.datetime | None = None, keep_days: int | None = None) -> int:
+    """Delete the uploaded spreadsheets of finished imports older than `keep_days`
+    (LOOPDESK_IMPORT_KEEP_DAYS): they hold customer data nobody needs once the import is done. The job
+    itself, its counts and its error report stay. Returns how many files were removed."""
+    now = now or timezone.now()
+    keep = settings.LOOPDESK_IMPORT_KEEP_DAYS if keep_days is None else keep_days
+    old = (ImportJob.objects.exclude(status__in=ImportJob.ACTIVE_STATUSES).exclude(file="")
+           .filter(updated_at__lt=now - datetime.timedelta(days=keep)))
+    removed = 0
+    for job in old.iterator():
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")  # keeps updated_at: the job did not change
+        removed += 1
+    return removed
 
 
 def _process(job: ImportJob) -> None:

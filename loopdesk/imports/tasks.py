@@ -6,7 +6,7 @@ from django_tasks import task
 
 from loopdesk.core.scheduler import every
 
-from .services import fail_stale_jobs, process_job
+from .services import fail_stale_jobs, process_job, purge_old_files
 
 
 @task()
@@ -22,3 +22,12 @@ def fail_stale_imports() -> int:
 
 
 every(datetime.timedelta(minutes=10), fail_stale_imports)
+
+
+@task()
+def purge_import_files() -> int:
+    """Remove uploaded spreadsheets of imports finished more than LOOPDESK_IMPORT_KEEP_DAYS ago."""
+    return purge_old_files()
+
+
+every(datetime.timedelta(hours=6), purge_import_files)

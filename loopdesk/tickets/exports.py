@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from loopdesk.core.spreadsheets import safe_row
+
 MAX_XLSX_ROWS = 100_000
 
 
@@ -51,7 +53,7 @@ def csv_stream(queryset) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow([label for _key, label in columns()])
     for row in rows(queryset):
-        yield writer.writerow(row)
+        yield writer.writerow(safe_row(row))
 
 
 def xlsx_bytes(queryset) -> bytes:
@@ -63,7 +65,7 @@ def xlsx_bytes(queryset) -> bytes:
     for i, row in enumerate(rows(queryset)):
         if i >= MAX_XLSX_ROWS:
             break
-        ws.append(row)
+        ws.append(safe_row(row))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -38,3 +38,15 @@ def test_export_view_follows_filters_and_scope(world, client):
     client.force_login(world.customer)
     assert client.get("/tickets/export.csv").status_code in (302, 404)
     assert client.get("/tickets/export.pdf").status_code == 404
+
+
+def test_a_title_that_looks_like_a_formula_is_exported_as_text(world):
+    """CSV injection: a customer-typed title must not run as a formula when the export is opened."""
+    services.create_ticket(actor=world.agent, company=world.acme, title='=HYPERLINK("http://evil","打开")',
+                           description="d")
+    text = "".join(exports.csv_stream(Ticket.objects.visible_to(world.agent)))
+    titles = [row[1] for row in csv.reader(io.StringIO(text.lstrip("\ufeff")))][1:]
+    assert titles == ["'=HYPERLINK(\"http://evil\",\"打开\")"]
+    sheet = load_workbook(io.BytesIO(exports.xlsx_bytes(Ticket.objects.visible_to(world.agent)))).active
+    cell = sheet.cell(row=2, column=2)
+    assert cell.data_type == "s" and cell.value.startswith("'=")
