@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from loopdesk.accounts.roles import Perm, require
-from loopdesk.core.customfields import clean_custom_fields, definitions
+from loopdesk.core.customfields import clean_custom_fields, definitions, merge_custom_fields
 from loopdesk.core.errors import ValidationFailed
 from loopdesk.core.services import diff, record_audit, record_audits, refuse_unknown, save_changes
 
@@ -51,7 +51,7 @@ def update_asset(*, actor: Any, asset: Asset, custom_fields: dict | None = None,
     require(actor, Perm.CUSTOMER_EDIT)
     refuse_unknown(values, ASSET_FIELDS)
     if custom_fields is not None:
-        values["custom_fields"] = {**asset.custom_fields, **clean_custom_fields("asset", custom_fields, partial=True)}
+        values["custom_fields"] = merge_custom_fields("asset", asset.custom_fields, custom_fields)
     return save_changes(actor=actor, obj=asset, values=values)
 
 

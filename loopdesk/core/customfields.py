@@ -53,6 +53,32 @@ def clean_custom_fields(
     return cleaned
 
 
+def merge_custom_fields(
+    target: str, current: dict[str, Any] | None, changes: dict[str, Any] | None, *, ticket_type: str = "",
+) -> dict[str, Any]:
+    """The values after an edit: each key of `changes` is validated and set, and a key given as None or
+    "" is cleared (refused for a required field that has a value). Keys not in `changes` stay. (Imports
+    keep the "blank cell keeps the value" rule and use `clean_custom_fields(partial=True)` instead.)"""
+    current, changes = dict(current or {}), dict(changes or {})
+    defs = {f.key: f for f in definitions(target, ticket_type)}
+    cleared = {k for k, v in changes.items() if v in (None, "")}
+    errors: dict[str, list[str]] = {}
+    for key in cleared:
+        if key not in defs:
+            errors[f"custom_fields.{key}"] = [_("Unknown custom field.")]
+        elif defs[key].required and current.get(key) not in (None, ""):
+            errors[f"custom_fields.{key}"] = [_("This field is required.")]
+    try:
+        cleaned = clean_custom_fields(target, {k: v for k, v in changes.items() if k not in cleared},
+                                      ticket_type=ticket_type, partial=True, fields=list(defs.values()))
+    except ValidationFailed as err:
+        errors |= err.fields or {}
+        cleaned = {}
+    if errors:
+        raise ValidationFailed(_("Some custom fields are invalid."), fields=errors)
+    return {**{k: v for k, v in current.items() if k not in cleared}, **cleaned}
+
+
 def _convert(field: CustomField, raw: Any) -> Any:
     kind = field.kind
     if kind == CustomField.Kind.TEXT:

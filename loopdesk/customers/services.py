@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from loopdesk.accounts.roles import Perm, require
-from loopdesk.core.customfields import clean_custom_fields, definitions
+from loopdesk.core.customfields import clean_custom_fields, definitions, merge_custom_fields
 from loopdesk.core.errors import ValidationFailed
 from loopdesk.core.services import diff, record_audit, record_audits, refuse_unknown, save_changes
 
@@ -47,7 +47,7 @@ def update_company(*, actor: Any, company: Company, custom_fields: dict | None =
     if "code" in values and Company.objects.filter(code=values["code"]).exclude(pk=company.pk).exists():
         raise ValidationFailed(fields={"code": [_("This customer code is already used.")]})
     if custom_fields is not None:
-        values["custom_fields"] = {**company.custom_fields, **clean_custom_fields("customer", custom_fields, partial=True)}
+        values["custom_fields"] = merge_custom_fields("customer", company.custom_fields, custom_fields)
     return save_changes(actor=actor, obj=company, values=values)
 
 

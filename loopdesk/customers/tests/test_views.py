@@ -12,7 +12,7 @@ from loopdesk.customers.services import add_serving_partner, create_company, cre
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 # Query-count baselines (NetBox style): they must not grow with the number of rows shown.
-BASELINE = {"list": 8, "detail": 11}
+BASELINE = {"list": 8, "detail": 10}  # custom field definitions come from the per-process cache
 
 
 def detail_url(company):
