@@ -40,6 +40,8 @@ class Perm:
     WORKFLOW_ADMIN = "workflow.admin"  # workflows: draft, validate, publish, migrate tickets
     RULE_ADMIN = "rule.admin"  # automation rules, dry runs
     INTEGRATION_ADMIN = "integration.admin"  # outbound webhooks and their deliveries
+    CONTRACT_MANAGE = "contract.manage"  # create and change customers' contracts and entitlements
+    OVERAGE_APPROVE = "contract.approve_overage"  # approve service beyond a contract's entitlement
 
 
 _AGENT = {
@@ -59,6 +61,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     },
     Role.MANAGER: _AGENT | {
         Perm.TICKET_MERGE, Perm.CUSTOMER_IMPORT, Perm.KNOWLEDGE_REVIEW, Perm.PROBLEM_MANAGE, Perm.REPORT_VIEW,
+        Perm.CONTRACT_MANAGE, Perm.OVERAGE_APPROVE,
     },
     Role.KNOWLEDGE_REVIEWER: {
         Perm.TICKET_VIEW, Perm.TICKET_INTERNAL, Perm.CUSTOMER_VIEW, Perm.KNOWLEDGE_WRITE, Perm.KNOWLEDGE_REVIEW,
@@ -66,7 +69,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.EXECUTIVE: {Perm.TICKET_VIEW, Perm.TICKET_INTERNAL, Perm.CUSTOMER_VIEW, Perm.REPORT_VIEW},
     Role.ADMIN: _AGENT | _CONFIGURE | {
         Perm.TICKET_MERGE, Perm.CUSTOMER_IMPORT, Perm.ORG_ADMIN, Perm.KNOWLEDGE_REVIEW, Perm.PROBLEM_MANAGE,
-        Perm.REPORT_VIEW,
+        Perm.REPORT_VIEW, Perm.CONTRACT_MANAGE, Perm.OVERAGE_APPROVE,
     },
 }
 

@@ -1,8 +1,8 @@
 """Writes for the service catalogue, contracts and entitlements.
 
-Permissions: Perm.ORG_ADMIN manages the catalogue; contracts are managed by ORG_ADMIN or a service
-manager; whoever may edit tickets (Perm.TICKET_EDIT) consumes and gives back; service managers and
-administrators decide on overage waiting for approval. A None actor is the system itself.
+Permissions: Perm.ORG_ADMIN manages the catalogue; Perm.CONTRACT_MANAGE contracts; whoever may edit
+tickets (Perm.TICKET_EDIT) consumes and gives back; Perm.OVERAGE_APPROVE decides on overage waiting for
+approval. A None actor is the system itself.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from loopdesk.accounts.roles import Perm, Role, require
+from loopdesk.accounts.roles import Perm, require
 from loopdesk.core.errors import Forbidden, NotFound, ValidationFailed
 from loopdesk.core.services import record_audit, refuse_unknown, save_changes
 from loopdesk.customers.models import Company
@@ -29,12 +29,12 @@ SLA_TARGET_KEYS = {"response_minutes", "resolution_minutes", "update_minutes"}
 # --- Who may do what -------------------------------------------------------------------------------
 
 def can_manage_contracts(user) -> bool:
-    return user is None or user.can(Perm.ORG_ADMIN) or (user.is_active and Role.MANAGER in user.roles)
+    return user is None or user.can(Perm.CONTRACT_MANAGE)
 
 
 def can_approve(user) -> bool:
-    """Service managers and administrators decide on overage (no Perm constant exists for it yet)."""
-    return user is None or user.is_superuser or (user.is_active and bool({Role.MANAGER, Role.ADMIN} & user.roles))
+    """Who decides on service beyond the entitlement (service managers and administrators by default)."""
+    return user is None or user.can(Perm.OVERAGE_APPROVE)
 
 
 def _require_contracts(actor) -> None:
