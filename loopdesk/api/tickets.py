@@ -23,7 +23,7 @@ from loopdesk.tickets import services
 from loopdesk.tickets.models import Ticket
 
 from .auth import ApiRequest
-from .pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
+from .pagination import DEFAULT_LIMIT, MAX_LIMIT, _check_types, make_cursor, paginate, read_cursor
 from .refs import Resolver, get_or_404
 from .schemas import ERRORS, WRITE_ERRORS, Id, text
 from .ticket_schemas import (
@@ -45,8 +45,9 @@ SORTS = {
     "-created_at": ["-created_at", "-id"],
     "created_at": ["created_at", "id"],
     "priority": ["priority", "-id"],
+    "due_at": ["due_at", "id"],  # soonest due first, tickets without a running clock last (see _due_page)
 }
-SortName = Literal["-updated_at", "updated_at", "-created_at", "created_at", "priority"]
+SortName = Literal["-updated_at", "updated_at", "-created_at", "created_at", "priority", "due_at"]
 Search = text(200)
 Cursor = text(512)
 CF_KEY = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -70,6 +71,9 @@ class TicketFilters(Schema):
     created_before: datetime.datetime | None = None
     updated_after: datetime.datetime | None = None
     updated_before: datetime.datetime | None = None
+    breached: bool | None = Field(None, description="true: open tickets past their earliest due time; false: all others.")
+    due_within: int | None = Field(None, ge=1, le=7 * 1440,
+                                   description="Open tickets not yet breached that are due within this many minutes.")
     sort: SortName = "-updated_at"
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
     cursor: Cursor | None = None
@@ -148,13 +152,60 @@ def _filtered(request: ApiRequest, f: TicketFilters):
     ):
         if value is not None:
             qs = qs.filter(**{field: _aware(value)})
+    now = timezone.now()
+    if f.breached is not None:
+        late = Q(is_open=True, due_at__lt=now)
+        qs = qs.filter(late) if f.breached else qs.exclude(late)
+    if f.due_within is not None:
+        qs = qs.filter(is_open=True, due_at__gte=now, due_at__lt=now + datetime.timedelta(minutes=f.due_within))
     return qs.filter(_custom_field_filters(request))
+
+
+def _picked(qs, order: tuple[str, ...], n: int) -> list[Ticket]:
+    """The first n rows of qs in order: ids chosen first, then only those rows loaded with what they
+    show (joined before the LIMIT, PostgreSQL would join every open ticket of the scope, then sort)."""
+    ids = qs.order_by(*order).values("id")[:n]
+    return list(Ticket.objects.filter(pk__in=ids).with_related().order_by(*order))
+
+
+def _due_page(qs, cursor: str | None, limit: int) -> tuple[list[Ticket], str | None]:
+    """`sort=due_at`: due tickets soonest first, then those without a running clock by id. Two keyset
+    seeks instead of one NULLS LAST order (which no index seeks past a cursor); the cursor holds
+    [due_at, id] while in the due tickets and [id] after them."""
+    values: list[Any] | None = None
+    if cursor:
+        try:
+            values = read_cursor(cursor, "due_at", 2)
+            _check_types(Ticket, SORTS["due_at"], values)
+        except ValidationFailed:
+            values = read_cursor(cursor, "due_at", 1)
+            _check_types(Ticket, ["id"], values)
+    rows: list[Ticket] = []
+    if values is None or len(values) == 2:
+        dated = qs.filter(due_at__isnull=False)
+        if values is not None:
+            at, pk = values
+            dated = dated.filter(Q(due_at__gte=at) & (Q(due_at__gt=at) | Q(id__gt=pk)))
+        rows = _picked(dated, ("due_at", "id"), limit + 1)
+    if len(rows) <= limit:
+        undated = qs.filter(due_at__isnull=True)
+        if values is not None and len(values) == 1:
+            undated = undated.filter(id__gt=values[0])
+        rows += _picked(undated, ("id",), limit + 1 - len(rows))
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], make_cursor("due_at", [last.due_at, last.pk] if last.due_at else [last.pk])
 
 
 @router.get("", response={200: TicketPage, **ERRORS}, summary="List tickets")
 def list_tickets(request: ApiRequest, filters: Query[TicketFilters]):
     """Tickets the caller may see, newest change first by default. Besides the documented parameters,
     `cf.<key>=value` filters on a ticket custom field. Follow `next_cursor` for the next page."""
+    if filters.sort == "due_at":
+        rows, next_cursor = _due_page(_filtered(request, filters), filters.cursor, filters.limit)
+        now = timezone.now()
+        return {"items": [ticket_data(t, request.auth, now) for t in rows], "next_cursor": next_cursor}
     rows, next_cursor = paginate(
         _filtered(request, filters),
         order=SORTS[filters.sort],

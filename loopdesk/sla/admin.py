@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from .calendar import CalendarError, check_periods, zone_named
-from .models import Calendar, CalendarDay, WorkingPeriod
+from .models import Calendar, CalendarDay, Clock, ClockEvent, EscalationLevel, Policy, Target, WorkingPeriod
 
 
 class CalendarForm(forms.ModelForm):
@@ -68,3 +68,58 @@ class CalendarAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         # Inline changes alone must still refresh the cached pure calendar (keyed by updated_at).
         form.instance.save(update_fields=["updated_at"])
+        from .services import calendar_changed
+
+        calendar_changed(form.instance)
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    extra = 0
+
+
+class EscalationLevelInline(admin.TabularInline):
+    model = EscalationLevel
+    extra = 0
+
+
+@admin.register(Policy)
+class PolicyAdmin(admin.ModelAdmin):
+    """Policies with their targets and escalation levels inline; saving re-plans the policy's running
+    clocks (the API and services check the condition lists and actions more strictly)."""
+
+    list_display = ["name", "kind", "party", "order", "active", "calendar", "on_reopen"]
+    list_filter = ["kind", "party", "active"]
+    search_fields = ["name", "code"]
+    inlines = [TargetInline, EscalationLevelInline]
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        from .policies import clear_cache
+        from .replan import replan
+
+        clear_cache()
+        replan(policy_id=form.instance.pk)
+
+
+class ClockEventInline(admin.TabularInline):
+    model = ClockEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "kind", "data"]
+
+
+@admin.register(Clock)
+class ClockAdmin(admin.ModelAdmin):
+    """Read-only view of clocks for support; the engine alone writes them."""
+
+    list_display = ["ticket", "kind", "metric", "state", "target_minutes", "due_at", "met", "next_action_at"]
+    list_filter = ["kind", "metric", "state"]
+    raw_id_fields = ["ticket"]
+    inlines = [ClockEventInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False

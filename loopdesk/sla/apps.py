@@ -9,7 +9,13 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         from loopdesk.core.reference import register
+        from loopdesk.tickets.signals import ticket_event
 
+        from . import panels, tasks  # noqa: F401  the ticket page's SLA panel; the periodic escalation job
+        from .clocks import on_ticket_event
+        from .policies import ensure_default_policies
         from .services import ensure_standard_calendars
 
         register(ensure_standard_calendars)
+        register(ensure_default_policies)
+        ticket_event.connect(on_ticket_event, dispatch_uid="sla-clocks")

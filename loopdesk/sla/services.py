@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from loopdesk.accounts.roles import Perm, require
-from loopdesk.core.errors import NotFound, ValidationFailed
+from loopdesk.core.errors import Conflict, NotFound, ValidationFailed
 from loopdesk.core.services import record_audit, refuse_unknown, save_changes
 
 from . import cn
@@ -70,6 +70,30 @@ def _check(*, name: str | None = None, zone: str | None = None, calendar: Calend
 def _touch(calendar: Calendar) -> None:
     # The per-process cache of to_business_calendar() is keyed by updated_at.
     calendar.save(update_fields=["updated_at"])
+    calendar_changed(calendar)
+
+
+SYNC_REPLAN_LIMIT = 2000
+
+
+def calendar_changed(calendar: Calendar) -> None:
+    """Re-plan the running clocks on `calendar` after an edit: in this transaction when there are at
+    most SYNC_REPLAN_LIMIT of them, else in the background once the edit commits."""
+    from .models import Clock
+
+    running = Clock.objects.filter(calendar=calendar, state=Clock.State.RUNNING)
+    if not running.exists():
+        return
+    if running.count() <= SYNC_REPLAN_LIMIT:
+        from .replan import replan_calendar
+
+        replan_calendar(calendar.pk)
+        return
+    from loopdesk.core.tasks import enqueue
+
+    from .tasks import replan_calendar_clocks
+
+    enqueue(replan_calendar_clocks, calendar.pk)
 
 
 @transaction.atomic
@@ -158,6 +182,24 @@ def parse_date(value: Any, field: str = "date") -> dt.date:
 
 
 @transaction.atomic
+def delete_calendar(*, actor: Any, calendar: Calendar) -> None:
+    """Delete a calendar that no SLA/OLA policy and no clock uses; otherwise Conflict."""
+    require(actor, Perm.ORG_ADMIN)
+    from .models import Clock, Policy
+
+    Calendar.objects.select_for_update().filter(pk=calendar.pk).exists()
+    users = list(Policy.objects.filter(calendar=calendar).values_list("name", flat=True)[:5])
+    if users:
+        raise Conflict(_("Policies use this calendar: %(names)s.") % {"names": ", ".join(users)})
+    if Clock.objects.filter(calendar=calendar).exists():
+        raise Conflict(_("Clocks have counted on this calendar; deactivate it instead."))
+    record_audit(actor=actor, obj=calendar, action="delete", changes={"name": calendar.name})
+    pk = calendar.pk
+    calendar.delete()
+    _CACHE.pop(pk, None)
+
+
+@transaction.atomic
 def add_day(*, actor: Any, calendar: Calendar, date: Any, kind: str, name: str = "",
             as_weekday: int | None = None) -> CalendarDay:
     """Mark `date` a holiday or a make-up working day (replacing what the date was)."""
@@ -209,6 +251,7 @@ def load_cn_holidays(*, actor: Any = None, calendar: Calendar) -> int:
     if not calendar.cn_holidays:
         calendar.cn_holidays = True
     calendar.save(update_fields=["cn_holidays", "updated_at"])
+    calendar_changed(calendar)
     return len(rows)
 
 
@@ -259,9 +302,18 @@ def to_business_calendar(calendar: Calendar) -> BusinessCalendar:
     return business
 
 
+# Short names of the shipped calendars, for commands and scripts (`loopdesk sla due --calendar cn`).
+ALIASES = {"cn": cn.CHINA_STANDARD, "china": cn.CHINA_STANDARD, "24x7": cn.ALWAYS_OPEN, "24×7": cn.ALWAYS_OPEN}
+
+
 def calendar_named(name_or_id: str | int) -> Calendar:
-    """A calendar by id or exact name, else NotFound."""
+    """A calendar by id, exact name or alias ("cn" = the China standard calendar, "24x7"), else NotFound."""
     calendar = None
+    if isinstance(name_or_id, str) and name_or_id.strip().lower() in ALIASES:
+        alias = ALIASES[name_or_id.strip().lower()]
+        calendar = Calendar.objects.filter(name=name_or_id).first() or Calendar.objects.filter(name=alias).first()
+        if calendar is not None:
+            return calendar
     if isinstance(name_or_id, int) or str(name_or_id).isdigit():
         calendar = Calendar.objects.filter(pk=int(name_or_id)).first()
     calendar = calendar or Calendar.objects.filter(name=str(name_or_id)).first()

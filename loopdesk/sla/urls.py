@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "sla"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("compliance/", views.compliance_page, name="compliance"),
+    path("tickets/<int:pk>/clocks/", views.ticket_clocks, name="ticket_clocks"),
+]

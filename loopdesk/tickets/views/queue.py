@@ -17,8 +17,11 @@ from django.db import connection
 from django.db.models import Q, Subquery, Value
 from django.db.models.functions import Concat
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_datetime
+from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from loopdesk.accounts.models import Group
@@ -40,7 +43,7 @@ ROW_RELATED = ("company", "category", "group", "assignee")
 ROW_FIELDS = (
     "number", "title", "status", "priority", "created_at", "updated_at", "company__name", "category__name",
     "category__full_name", "group__name", "assignee__username", "assignee__display_name",
-    "assignee__first_name", "assignee__last_name",
+    "assignee__first_name", "assignee__last_name", "due_at", "is_open", "workflow_version",
 )
 
 # sort key → (ORDER BY, the columns a keyset cursor carries)
@@ -49,7 +52,13 @@ SORTS: dict[str, tuple[str, ...]] = {
     "created": ("-created_at", "-id"),
     # Most urgent first and, within a priority, first come first served (index tk_open_priority).
     "priority": ("priority", "id"),
+    # Time to breach: soonest due first, tickets without a running clock last (see due_rows).
+    "due": ("due_at", "id"),
 }
+
+# The "time to breach" filter: breached, or not yet breached but due within the window.
+DUE_WINDOWS = {"1h": datetime.timedelta(hours=1), "4h": datetime.timedelta(hours=4)}
+SOON = datetime.timedelta(hours=1)  # the row badge turns amber below this
 
 
 def my_group_ids(user) -> list[int]:
@@ -145,6 +154,14 @@ def filtered_tickets(user, p: dict[str, Any], group_ids: list[int]):
             qs = qs.filter(Q(title__icontains=text) | Q(number__startswith=text))
     if p.get("cf"):
         qs = qs.filter(_custom_field_q(*p["cf"]))
+    due = p.get("due")
+    if due:
+        now = timezone.now()
+        qs = qs.filter(is_open=True)
+        if due == "breached":
+            qs = qs.filter(due_at__lt=now)
+        elif due in DUE_WINDOWS:
+            qs = qs.filter(due_at__gte=now, due_at__lt=now + DUE_WINDOWS[due])
     return qs
 
 
@@ -154,6 +171,8 @@ def encode_cursor(ticket: Ticket, sort: str) -> str:
         values = [ticket.created_at.isoformat(), ticket.pk]
     elif sort == "priority":
         values = [ticket.priority, ticket.pk]
+    elif sort == "due":
+        values = [ticket.due_at.isoformat() if ticket.due_at else None, ticket.pk]
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
@@ -164,6 +183,8 @@ def _decode_cursor(cursor: str, sort: str) -> list | None:
             priority, pk = values
             return [int(priority), int(pk)]
         at, pk = values
+        if sort == "due" and at is None:
+            return [None, int(pk)]
         return [_when(at), int(pk)]
     except (ValueError, TypeError, json.JSONDecodeError):
         return None  # a tampered or stale cursor restarts at the first page
@@ -189,18 +210,63 @@ def after_cursor(qs, sort: str, cursor: str):
     return qs.filter(Q(**{f"{column}__lt": at}) | Q(**{column: at, "id__lt": pk}))
 
 
+def due_rows(qs, cursor: str, n: int, *, with_undated: bool = True) -> list[Ticket]:
+    """Up to n rows by time to breach: due tickets soonest first, then those without a running clock
+    (due_at null) by id. Two index seeks on (…, due_at, id) rather than one ORDER BY … NULLS LAST with
+    an OR in the keyset condition, which no index can seek; the second runs only when the due tickets
+    run out within this page. Each picks its ids in a subquery and joins the row's tables to those
+    only (joined first, PostgreSQL would join every open ticket of the scope before sorting)."""
+    values = _decode_cursor(cursor, "due") if cursor else None
+    rows: list[Ticket] = []
+    if values is None or values[0] is not None:
+        part = qs.filter(due_at__isnull=False)
+        if values is not None:
+            at, pk = values
+            part = part.filter(Q(due_at__gte=at) & (Q(due_at__gt=at) | Q(id__gt=pk)))
+        rows = _rows(part, SORTS["due"], n)
+    if len(rows) < n and with_undated:
+        part = qs.filter(due_at__isnull=True)
+        if values is not None and values[0] is None:
+            part = part.filter(id__gt=values[1])
+        rows += _rows(part, ("id",), n - len(rows))
+    return rows
+
+
+def _rows(qs, order: tuple[str, ...], n: int) -> list[Ticket]:
+    ids = qs.order_by(*order).values("id")[:n]
+    return list(Ticket.objects.filter(pk__in=ids).select_related(*ROW_RELATED).only(*ROW_FIELDS).order_by(*order))
+
+
+def time_to_breach(row: Ticket, now: datetime.datetime) -> None:
+    """The row badge: `ttb_class` overdue / soon (< 1 h) / ok, and `ttb_text`; nothing when no clock runs."""
+    row.ttb_class = row.ttb_text = ""
+    if row.due_at is None or not row.is_open:
+        return
+    if row.due_at <= now:
+        row.ttb_class = "overdue"
+        row.ttb_text = _("%(time)s overdue") % {"time": timesince(row.due_at, now, depth=1)}
+    else:
+        row.ttb_class = "soon" if row.due_at - now < SOON else "ok"
+        row.ttb_text = timeuntil(row.due_at, now, depth=2)
+
+
 def queue_page(user, p: dict[str, Any], group_ids: list[int]) -> tuple[list[Ticket], str]:
     """One page of rows and the cursor of the next page ("" when this is the last)."""
     sort = p["sort"]
-    qs = after_cursor(filtered_tickets(user, p, group_ids), sort, p.get("cursor") or "")
-    rows = list(qs.select_related(*ROW_RELATED).only(*ROW_FIELDS).order_by(*SORTS[sort])[: PAGE_SIZE + 1])
+    qs = filtered_tickets(user, p, group_ids)
+    if sort == "due":
+        rows = due_rows(qs, p.get("cursor") or "", PAGE_SIZE + 1, with_undated=not p.get("due"))
+    else:
+        qs = after_cursor(qs, sort, p.get("cursor") or "")
+        rows = list(qs.select_related(*ROW_RELATED).only(*ROW_FIELDS).order_by(*SORTS[sort])[: PAGE_SIZE + 1])
     next_cursor = encode_cursor(rows[PAGE_SIZE - 1], sort) if len(rows) > PAGE_SIZE else ""
     rows = rows[:PAGE_SIZE]
     # Labels translated once per page, not once per row (get_FOO_display re-evaluates every choice).
-    status_labels = {code: str(label) for code, label in Status.choices}
     priority_labels = {code: str(label) for code, label in Priority.choices}
+    now = timezone.now()
     for row in rows:
-        row.status_label = status_labels.get(row.status, row.status)
+        time_to_breach(row, now)
+        row.status_label = row.get_status_display()  # from the row's workflow version, cached per process
         row.priority_label = priority_labels.get(row.priority, row.priority)
     return rows, next_cursor
 
