@@ -12,10 +12,10 @@ from ninja.responses import Status
 from pydantic import Field
 
 from loopdesk.accounts.models import User
+from loopdesk.accounts.roles import Perm
 from loopdesk.accounts.scope import scope_for
 from loopdesk.core.errors import NotFound, ValidationFailed
 from loopdesk.tickets import services
-from loopdesk.tickets.choices import Status as TicketStatus
 from loopdesk.tickets.models import Comment, Event, Link, Ticket
 from loopdesk.tickets.services.core import UNSET
 
@@ -97,18 +97,30 @@ def add_comment(request: ApiRequest, ticket_id: int, payload: CommentIn):
 
 
 class TransitionIn(Body):
-    to: StatusName
+    to: StatusName = Field(description="A state key of the ticket's workflow (see GET …/transitions).")
     comment: Text = ""
     resolution: Text = ""
+    fields: JsonObject | None = Field(
+        None, description="Values the step's form asks for: `responsibility`, `cf.<custom field key>`."
+    )
+    transition: StatusName | None = Field(
+        None, description="The transition's key, when several lead to the same state (optional)."
+    )
 
 
 class TransitionOption(Out):
-    to: str
-    label: str
+    to: str = Field(description="Target state key.")
+    label: str = Field(description="Target state's label.")
+    key: str = Field(description="The transition's key in the workflow.")
+    step: str = Field(description="The transition's label.")
+    form: list[str] = Field(description="Fields the step asks for.")
+    required: list[str] = Field(description="Fields that must be non-empty after the step's form.")
 
 
 class Transitions(Out):
     status: str
+    status_label: str
+    phase: str
     allowed: list[TransitionOption]
 
 
@@ -116,17 +128,28 @@ class Transitions(Out):
     "/{int:ticket_id}/transitions", response={200: Transitions, **ERRORS}, summary="Allowed transitions"
 )
 def list_transitions(request: ApiRequest, ticket_id: int):
-    """The statuses the caller may move this ticket to now."""
-    data = ticket_data(get_ticket(request, ticket_id), request.auth)
-    allowed = [{"to": s, "label": str(TicketStatus(s).label)} for s in data["allowed_transitions"]]
-    return {"status": data["status"], "allowed": allowed}
+    """The transitions of the ticket's workflow the caller may take now."""
+    ticket = get_ticket(request, ticket_id)
+    user = request.auth
+    customer = _customer(request)
+    options = []
+    if user.can(Perm.TICKET_CONFIRM if customer else Perm.TICKET_TRANSITION):
+        options = services.available_transitions(ticket, actor=user, customer=customer)
+    allowed = [
+        {"to": o.to, "label": o.to_label, "key": o.key, "step": o.label, "form": list(o.form),
+         "required": list(o.required)}
+        for o in options
+    ]
+    return {"status": ticket.status, "status_label": ticket.get_status_display(), "phase": ticket.phase,
+            "allowed": allowed}
 
 
 @router.post(
     "/{int:ticket_id}/transitions", response={200: TicketOut, **WRITE_ERRORS}, summary="Change status"
 )
 def transition(request: ApiRequest, ticket_id: int, payload: TransitionIn):
-    """Move the ticket along its lifecycle; `resolution` is required when resolving."""
+    """Move the ticket along its workflow to state `to`; the step's required fields (e.g. `resolution`
+    when resolving) must be given. Refused moves are 422 problems naming the states allowed now."""
     ticket = get_ticket(request, ticket_id)
     services.transition_ticket(
         actor=request.auth,
@@ -134,6 +157,8 @@ def transition(request: ApiRequest, ticket_id: int, payload: TransitionIn):
         to=payload.to,
         comment=payload.comment,
         resolution=payload.resolution,
+        fields=payload.fields,
+        transition=payload.transition,
     )
     return _reload(request, ticket)
 
