@@ -10,4 +10,5 @@ def navigation(request):
     return {
         "is_staff_user": not user.is_customer_only,
         "can_configure": not user.is_customer_only and any(user.can(p) for p in configure),
+        "can_report": not user.is_customer_only and user.can(Perm.REPORT_VIEW),
     }

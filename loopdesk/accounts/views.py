@@ -83,3 +83,28 @@ def profile(request):
             return response
     status = 422 if request.method == "POST" else 200
     return render(request, "accounts/profile.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notifications(request):
+    """The user's in-app inbox (newest first, the latest 100); POST marks one (`id`) or all read."""
+    from .models import Notification
+
+    if request.method == "POST":
+        raw = request.POST.get("id", "")
+        ids = [int(raw)] if raw.isdigit() else None
+        services.mark_read(user=request.user, ids=ids)
+        return redirect("notifications")
+    rows = list(Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")[:100])
+    unread = sum(1 for n in rows if n.read_at is None)
+    return render(request, "accounts/notifications.html", {"rows": rows, "unread": unread})
+
+
+@login_required
+def notifications_badge(request):
+    """The unread count in the top bar (loaded by htmx after the page, so pages keep their query counts)."""
+    from .models import Notification
+
+    count = Notification.objects.filter(recipient=request.user, read_at__isnull=True).count()
+    return render(request, "accounts/_notification_badge.html", {"unread_count": count})
