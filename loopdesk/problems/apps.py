@@ -6,3 +6,8 @@ class ProblemsConfig(AppConfig):
     name = "loopdesk.problems"
     label = "problems"
     verbose_name = _("Problems")
+
+    def ready(self) -> None:
+        from loopdesk.tickets.panels import Panel, register
+
+        register(Panel(key="problem", url_name="problems:ticket_panel", title=_("Problem"), column="side", order=50))
