@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db import transaction
 
 from .index import index_article, refresh_dictionary
-from .models import Article, ArticleRevision, Term
+from .models import Article, ArticleFlag, ArticleRevision, RewardEntry, Term
 
 
 class RevisionInline(admin.TabularInline):
@@ -45,3 +45,28 @@ class TermAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         transaction.on_commit(lambda: refresh_dictionary(force=True))
+
+
+@admin.register(ArticleFlag)
+class ArticleFlagAdmin(admin.ModelAdmin):
+    """"Needs update" flags, for browsing; they are raised and cleared by the services."""
+
+    list_display = ["article", "reason", "note", "created_at", "cleared_at"]
+    list_filter = ["reason"]
+    raw_id_fields = ["article", "raised_by", "cleared_by"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(RewardEntry)
+class RewardEntryAdmin(admin.ModelAdmin):
+    """The reward ledger (read only: points are written by the services)."""
+
+    list_display = ["user", "points", "reason", "article", "source", "created_at"]
+    list_filter = ["reason"]
+    raw_id_fields = ["user", "article"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -173,9 +173,10 @@ def _upsert_postgres(docs: list[Doc]) -> None:
         "chars = EXCLUDED.chars, fresh_day = EXCLUDED.fresh_day, quality = EXCLUDED.quality, "
         "vector = EXCLUDED.vector"
     )
+    # The vector holds the body and characters; storing them again as text would only widen the rows
+    # that a search reads (the title stays: the ranking counts query terms in it).
     params = [
-        (d.kind, d.object_id, d.text.title, d.text.body, d.text.chars, d.fresh_day, d.quality,
-         d.text.vector or tsvector_literal(d.text))
+        (d.kind, d.object_id, d.text.title, "", "", d.fresh_day, d.quality, d.text.vector or tsvector_literal(d.text))
         for d in docs
     ]
     with connection.cursor() as cursor:
@@ -186,8 +187,8 @@ def _write_fts(rows: list[SearchDoc], replace: list[int]) -> None:
     with connection.cursor() as cursor:
         if replace:
             cursor.executemany("DELETE FROM knowledge_fts WHERE rowid = %s", [(i,) for i in replace])
-        cursor.executemany(
-            "INSERT INTO knowledge_fts (rowid, title, body, chars) VALUES (%s, %s, %s, %s)",
+        cursor.executemany(  # REPLACE: a row left behind by a flush of knowledge_searchdoc never blocks an id
+            "INSERT OR REPLACE INTO knowledge_fts (rowid, title, body, chars) VALUES (%s, %s, %s, %s)",
             [(r.id, r.title, r.body, r.chars) for r in rows],
         )
 

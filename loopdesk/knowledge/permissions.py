@@ -1,19 +1,14 @@
-"""Who may write, review and read knowledge, by role.
-
-accounts.roles.Perm has no knowledge codes yet, so the rule lives here, in one place, keyed on roles."""
+"""Who may write, review and read knowledge: the permission codes `Perm.KNOWLEDGE_WRITE` (draft and
+edit articles) and `Perm.KNOWLEDGE_REVIEW` (approve, publish, retire), granted to roles in
+`loopdesk.accounts.roles`; and which audience rule applies to a reader."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from loopdesk.accounts.roles import Role
+from loopdesk.accounts.roles import Perm, Role
 from loopdesk.accounts.scope import scope_for
 
-AUTHOR_ROLES = frozenset({
-    Role.AGENT, Role.ENGINEER, Role.FIELD_ENGINEER, Role.DISPATCHER, Role.MANAGER, Role.KNOWLEDGE_REVIEWER,
-    Role.ADMIN,
-})
-REVIEWER_ROLES = frozenset({Role.KNOWLEDGE_REVIEWER, Role.MANAGER, Role.ADMIN})
 PARTNER_ROLES = frozenset({Role.PARTNER_AGENT})
 
 
@@ -23,14 +18,19 @@ def _roles(user: Any) -> set[str]:
     return set(user.roles)
 
 
+def _can(user: Any, perm: str) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.can(perm))
+
+
 def can_author(user: Any) -> bool:
-    """Agents, engineers and the staff above them write articles."""
-    return bool(user is not None and user.is_active and (user.is_superuser or _roles(user) & AUTHOR_ROLES))
+    """Holders of KNOWLEDGE_WRITE (agents, engineers and the staff above them) write articles."""
+    return _can(user, Perm.KNOWLEDGE_WRITE)
 
 
 def can_review(user: Any) -> bool:
-    """Knowledge reviewers, service managers and administrators approve, publish and retire."""
-    return bool(user is not None and user.is_active and (user.is_superuser or _roles(user) & REVIEWER_ROLES))
+    """Holders of KNOWLEDGE_REVIEW (knowledge reviewers, service managers, administrators) approve,
+    publish and retire."""
+    return _can(user, Perm.KNOWLEDGE_REVIEW)
 
 
 def reader_kind(user: Any) -> str:

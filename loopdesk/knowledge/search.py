@@ -29,6 +29,8 @@ _FRESH_DAYS = 180.0
 _PG_WEIGHTS = "{0.05, 0.1, 0.4, 1.0}"
 _FTS_WEIGHTS = (10.0, 4.0, 0.5)  # bm25 weights of title, body, chars
 TITLE_BONUS = 1.5  # a hit with every query term in its title scores 2.5× as much
+SCANNED = 2000  # PostgreSQL checks visibility for at most this many matches of a query (see _pg_ranked) …
+CANDIDATES = 300  # … and scores at most this many of the visible ones
 
 
 @dataclass
@@ -120,12 +122,6 @@ def _tickets(user: Any, f: Filters) -> QuerySet:
 
 
 def _ranked(kind: str, terms: list[QueryTerm], visible: QuerySet, limit: int) -> list[tuple[int, float]]:
-    from django.core.exceptions import EmptyResultSet
-
-    try:
-        sub_sql, sub_params = visible.values("id").query.get_compiler(connection=connection).as_sql()
-    except EmptyResultSet:
-        return []
     today = day_number(timezone.now())
     # The engines' scores weigh a title word only so much against a body that repeats it; the pool
     # is re-ranked below with an explicit bonus for query terms found in the title.
@@ -134,29 +130,78 @@ def _ranked(kind: str, terms: list[QueryTerm], visible: QuerySet, limit: int) ->
         f"(1.0 + 0.3 * {_FRESH_DAYS} / ({_FRESH_DAYS} + MAX(0, %s - d.fresh_day))) * (0.7 + 0.6 * d.quality)"
     )
     if connection.vendor == "postgresql":
-        boost = boost.replace("MAX(", "GREATEST(")
-        sql = (
-            f"SELECT d.object_id, d.title, ts_rank_cd('{_PG_WEIGHTS}', d.vector, query) * {boost} AS score "
-            "FROM knowledge_searchdoc d, CAST(%s AS tsquery) query "
-            f"WHERE d.kind = %s AND d.vector @@ query AND d.object_id IN ({sub_sql}) "
-            "ORDER BY score DESC, d.object_id DESC LIMIT %s"
-        )
-        params = [today, pg_query(terms), kind, *sub_params, pool]
+        rows = _pg_ranked(kind, terms, visible, today, pool, boost.replace("MAX(", "GREATEST("))
     else:
-        weights = ", ".join(str(w) for w in _FTS_WEIGHTS)
-        sql = (
-            f"SELECT d.object_id, d.title, -bm25(knowledge_fts, {weights}) * {boost} AS score "
-            "FROM knowledge_fts JOIN knowledge_searchdoc d ON d.id = knowledge_fts.rowid "
-            f"WHERE knowledge_fts MATCH %s AND d.kind = %s AND d.object_id IN ({sub_sql}) "
-            "ORDER BY score DESC, d.object_id DESC LIMIT %s"
-        )
-        params = [today, fts_query(terms), kind, *sub_params, pool]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        rows = _fts_ranked(kind, terms, visible, today, pool, boost)
     ranked = [(int(pk), score * (1.0 + TITLE_BONUS * title_share(terms, title))) for pk, title, score in rows]
     ranked.sort(key=lambda r: (-r[1], -r[0]))
     return ranked[:limit]
+
+
+def _fts_ranked(kind: str, terms: list[QueryTerm], visible: QuerySet, today: int, pool: int, boost: str) -> list:
+    """(object_id, title, score) of the best `pool` visible matches, on SQLite (FTS5's bm25)."""
+    from django.core.exceptions import EmptyResultSet
+
+    try:
+        sub_sql, sub_params = visible.values("id").query.get_compiler(connection=connection).as_sql()
+    except EmptyResultSet:
+        return []
+    weights = ", ".join(str(w) for w in _FTS_WEIGHTS)
+    sql = (
+        f"SELECT d.object_id, d.title, -bm25(knowledge_fts, {weights}) * {boost} AS score "
+        "FROM knowledge_fts JOIN knowledge_searchdoc d ON d.id = knowledge_fts.rowid "
+        f"WHERE knowledge_fts MATCH %s AND d.kind = %s AND d.object_id IN ({sub_sql}) "
+        "ORDER BY score DESC, d.object_id DESC LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [today, fts_query(terms), kind, *sub_params, pool])
+        return cursor.fetchall()
+
+
+def _pg_ranked(kind: str, terms: list[QueryTerm], visible: QuerySet, today: int, pool: int, boost: str) -> list:
+    """(object_id, title, score) of the best `pool` visible matches, on PostgreSQL.
+
+    Scoring reads each document's whole tsvector (title, body and every character, stored out of line),
+    and a broad query matches thousands of articles; the visibility rule over a whole table is costly
+    too. So the matches are first ordered from the small columns only (query terms in the title, then
+    helpful votes, then freshness); the first SCANNED of them are checked against the visibility rule
+    by primary key, and only the first CANDIDATES visible ones are scored."""
+    query = pg_query(terms)
+    title_hits, title_params = _pg_title_hits(terms)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT d.id, d.object_id FROM knowledge_searchdoc d, CAST(%s AS tsquery) query "
+            f"WHERE d.kind = %s AND d.vector @@ query "
+            f"ORDER BY {title_hits} DESC, d.quality DESC, d.fresh_day DESC, d.object_id DESC LIMIT %s",
+            [query, kind, *title_params, SCANNED],
+        )
+        matches = cursor.fetchall()
+        if not matches:
+            return []
+        allowed = set(visible.filter(pk__in=[object_id for _id, object_id in matches]).values_list("pk", flat=True))
+        candidates = [doc_id for doc_id, object_id in matches if object_id in allowed][:CANDIDATES]
+        if not candidates:
+            return []
+        cursor.execute(
+            f"SELECT d.object_id, d.title, ts_rank_cd('{_PG_WEIGHTS}', d.vector, query) * {boost} AS score "
+            "FROM knowledge_searchdoc d, CAST(%s AS tsquery) query WHERE d.id = ANY(%s) "
+            "ORDER BY score DESC, d.object_id DESC LIMIT %s",
+            [today, query, candidates, pool],
+        )
+        return cursor.fetchall()
+
+
+def _pg_title_hits(terms: list[QueryTerm]) -> tuple[str, list[str]]:
+    """SQL counting the query terms found among a document's title tokens (as `title_share` does)."""
+    cases, params = [], []
+    for term in terms:
+        patterns = []
+        for word in term.alternatives:
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            patterns.append(f"% {escaped}{'%' if term.prefix else ' %'}")
+        cases.append("CASE WHEN (' ' || d.title || ' ') LIKE ANY(%s) THEN 1 ELSE 0 END")
+        params.append(patterns)
+    return "(" + " + ".join(cases or ["0"]) + ")", params
 
 
 def title_share(terms: list[QueryTerm], title: str) -> float:

@@ -117,7 +117,8 @@ class QueryTerm:
 
     @property
     def prefix(self) -> bool:
-        return bool(_ASCII.match(self.word))
+        # "u8" finds "u8+"; a single letter as a prefix would match most of the index, so it must match whole.
+        return len(self.word) > 1 and bool(_ASCII.match(self.word))
 
 
 MAX_TERMS = 16

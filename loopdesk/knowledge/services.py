@@ -1,5 +1,7 @@
 """Writes for knowledge articles: create, edit (a revision per change), move through the lifecycle,
-vote. Each service runs in one transaction and updates the search index before it commits."""
+vote, review comments. Each service runs in one transaction and updates the search index before it
+commits. Flags (flags.py), rewards (rewards.py), ticket drafting and links (drafting.py) and
+attachments (attachments.py) have their own modules; their services are re-exported here."""
 
 from __future__ import annotations
 
@@ -13,12 +15,27 @@ from django.utils.translation import gettext as _
 from loopdesk.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from loopdesk.core.services import jsonable, record_audit, refuse_unknown
 
+from . import flags, rewards
 from .index import index_article, quality, write_docs
-from .models import Article, ArticleRevision, ArticleStatus, ArticleType, ArticleVote, Audience, SearchDoc
+from .models import (
+    Article,
+    ArticleComment,
+    ArticleRevision,
+    ArticleStatus,
+    ArticleType,
+    ArticleVote,
+    Audience,
+    RewardReason,
+    SearchDoc,
+    VoteReason,
+)
 from .permissions import can_author, can_review
+from .sanitize import clean_html, plain_text
 
 S = ArticleStatus
 TEXT_FIELDS = ("title", "body", "symptom", "cause", "resolution", "workaround")
+HTML_FIELDS = ("body", "symptom", "cause", "resolution", "workaround")  # rich text, sanitised with nh3
+MAX_TEXT = 100_000
 EDITABLE = {*TEXT_FIELDS, "type", "category", "tags", "audience", "products", "versions"}
 MAX_TAGS = 20
 
@@ -53,8 +70,10 @@ def _clean(values: dict[str, Any], *, partial: bool) -> dict[str, Any]:
                 errors[name] = [_("Enter text.")]
             elif "\x00" in value:
                 errors[name] = [_("Text may not contain NUL characters.")]
+            elif len(value) > MAX_TEXT:
+                errors[name] = [_("At most %(n)s characters.") % {"n": f"{MAX_TEXT:,}"}]
             else:
-                values[name] = value.strip()
+                values[name] = clean_html(value) if name in HTML_FIELDS else value.strip()
     if not errors.get("title") and (not partial or "title" in values):
         title = values.get("title", "")
         if not title:
@@ -96,7 +115,8 @@ def _check_complete(article: Article) -> None:
         ArticleType.TROUBLESHOOTING: ("symptom", "resolution"),
         ArticleType.KNOWN_ERROR: ("symptom", "workaround"),
     }.get(article.type, ("body",))
-    missing = {name: [_("This field is required.")] for name in required if not getattr(article, name)}
+    missing = {name: [_("This field is required.")] for name in required if not plain_text(getattr(article, name))
+               and "<img" not in getattr(article, name)}
     if missing:
         raise ValidationFailed(_("The article is not complete for its type."), fields=missing)
 
@@ -134,6 +154,14 @@ def create_article(*, actor: Any, title: str, type: str = ArticleType.HOWTO, aud
     return article
 
 
+def can_edit(actor: Any, article: Article) -> bool:
+    """Authors edit their own drafts and articles in review; reviewers edit anything not retired."""
+    if article.status == S.RETIRED:
+        return False
+    own = can_author(actor) and article.author_id == getattr(actor, "pk", None)
+    return can_review(actor) or (own and article.status in (S.DRAFT, S.REVIEW))
+
+
 def _lock(article: Article) -> Article:
     try:
         return Article.objects.select_for_update().get(pk=article.pk)
@@ -144,12 +172,12 @@ def _lock(article: Article) -> Article:
 @transaction.atomic
 def update_article(*, actor: Any, article: Article, **values: Any) -> Article:
     """Change an article; every change is a new version with its revision. Authors edit their own
-    drafts and articles in review; reviewers edit anything that is not retired."""
+    drafts and articles in review; reviewers edit anything that is not retired. A reviewer's edit of
+    a published article is published at once: its revision is marked published and the "needs
+    update" flags are cleared."""
     refuse_unknown(values, EDITABLE)
     article = _lock(article)
-    reviewer = can_review(actor)
-    own = can_author(actor) and article.author_id == actor.pk
-    if article.status == S.RETIRED or not (reviewer or (own and article.status in (S.DRAFT, S.REVIEW))):
+    if not can_edit(actor, article):
         raise Forbidden(_("You may not edit this article now."))
     products = values.pop("products", None)
     versions = values.pop("versions", None)
@@ -172,12 +200,20 @@ def update_article(*, actor: Any, article: Article, **values: Any) -> Article:
     article.save()
     record_audit(actor=actor, obj=article, action="update", changes=changes)
     _revise(article, actor)
+    if article.status == S.PUBLISHED:  # only reviewers edit a published article: the edit is republished
+        ArticleRevision.objects.filter(article=article, version=article.version).update(published_at=timezone.now())
+        flags.clear_all(article, by=actor)
     return article
 
 
 @transaction.atomic
-def transition_article(*, actor: Any, article: Article, to: str, note: str = "") -> Article:
-    """Move an article through draft → review → published → retired (and back to draft)."""
+def transition_article(*, actor: Any, article: Article, to: str, note: str = "", reviewer: Any = None) -> Article:
+    """Move an article through draft → review → published → retired (and back to draft).
+
+    Submitting may name the `reviewer` asked to approve (who must hold KNOWLEDGE_REVIEW; they are
+    notified). Publishing marks the current revision as published, clears the "needs update" flags
+    and, the first time, pays the author and the approving reviewer (rewards.py). A `note` is kept
+    in the review thread."""
     article = _lock(article)
     if to not in TRANSITIONS:
         raise ValidationFailed(fields={"to": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(TRANSITIONS)}]})
@@ -187,46 +223,115 @@ def transition_article(*, actor: Any, article: Article, to: str, note: str = "")
             "status": article.get_status_display(), "to": S(to).label})
     if not _may(actor, article, to):
         raise Forbidden(_("You may not move this article to “%(to)s”.") % {"to": S(to).label})
+    if reviewer is not None and (to != S.REVIEW or not can_review(reviewer)):
+        raise ValidationFailed(fields={"reviewer_id": [_("Choose a knowledge reviewer.")]})
     if to == S.REVIEW:
         _check_complete(article)
     old = article.status
     article.status = to
+    now = timezone.now()
+    if reviewer is not None:
+        article.reviewer = reviewer
     if to == S.PUBLISHED:
-        article.published_at = timezone.now()
+        article.published_at = now
         article.reviewer = actor if getattr(actor, "pk", None) else None
     article.save()
+    note = (note or "").strip()[:500]
     record_audit(actor=actor, obj=article, action="transition",
-                 changes={"status": [old, to], **({"note": note[:500]} if note else {})})
+                 changes={"status": [old, to], **({"note": note} if note else {})})
+    if note:
+        ArticleComment.objects.create(article=article, author=actor if getattr(actor, "pk", None) else None,
+                                      body=f"[{S(to).label}] {note}", version=article.version)
+    if to == S.REVIEW:
+        _notify_review(article, reviewer)
+    if to == S.PUBLISHED:
+        ArticleRevision.objects.filter(article=article, version=article.version, published_at=None).update(
+            published_at=now)
+        flags.clear_all(article, by=actor)
+        rewards.award(user=article.author, reason=RewardReason.AUTHORED_PUBLISHED, article=article, source="publish")
+        if article.reviewer is not None:
+            rewards.award(user=article.reviewer, reason=RewardReason.REVIEWED, article=article, source="publish")
     index_article(article)
     return article
 
 
+def _notify_review(article: Article, reviewer: Any) -> None:
+    from django.urls import reverse
+
+    from loopdesk.accounts.services import notify
+
+    if reviewer is None:
+        return
+    notify([reviewer], subject=_("Please review: %(title)s") % {"title": article.title},
+           url=reverse("knowledge:detail", args=[article.pk]), kind="knowledge.review")
+
+
 @transaction.atomic
-def vote_article(*, actor: Any, article: Article, helpful: bool) -> Article:
+def add_review_comment(*, actor: Any, article: Article, body: str) -> ArticleComment:
+    """A remark in the article's review thread (staff who write or review knowledge and can see it)."""
+    if not (can_author(actor) or can_review(actor)):
+        raise Forbidden(_("You may not comment on articles."))
+    if not Article.objects.visible_to(actor).filter(pk=article.pk).exists():
+        raise NotFound(_("No such article, or you may not see it."))
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(fields={"body": [_("Write something.")]})
+    if len(body) > 5000 or "\x00" in body:
+        raise ValidationFailed(fields={"body": [_("At most %(n)s characters.") % {"n": 5000}]})
+    return ArticleComment.objects.create(article=article, author=actor, body=body, version=article.version)
+
+
+@transaction.atomic
+def vote_article(*, actor: Any, article: Article, helpful: bool, reason: str = "", comment: str = "") -> Article:
     """Record `actor`'s helpful / not helpful vote on a published article they can read; a second
-    vote replaces the first, so counters count people."""
+    vote replaces the first, so counters count people. A "not helpful" vote may give a `reason`
+    (VoteReason) and a `comment`. A helpful vote pays the author a point (taken back when the vote
+    turns); enough "not helpful" votes flag the article (flags.check_votes)."""
     if not Article.objects.visible_to(actor).filter(pk=article.pk, status=S.PUBLISHED).exists():
         raise NotFound(_("No such article, or you may not see it."))
+    reason, comment = ("", "") if helpful else ((reason or "").strip(), (comment or "").strip())
+    if reason and reason not in VoteReason.values:
+        raise ValidationFailed(fields={"reason": [
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(VoteReason.values)}]})
+    if len(comment) > 500 or "\x00" in comment:
+        raise ValidationFailed(fields={"comment": [_("At most %(n)s characters.") % {"n": 500}]})
     article = _lock(article)
     vote = ArticleVote.objects.select_for_update().filter(article=article, user=actor).first()
+    source = f"vote:{actor.pk}"
     if vote is not None and vote.helpful == helpful:
+        if (vote.reason, vote.comment) != (reason, comment):
+            vote.reason, vote.comment = reason, comment
+            vote.save(update_fields=["reason", "comment", "at"])
         return article
     delta = {"helpful_count": F("helpful_count") + (1 if helpful else 0),
              "unhelpful_count": F("unhelpful_count") + (0 if helpful else 1)}
     if vote is not None:  # switching sides takes the old vote back
         old = "helpful_count" if vote.helpful else "unhelpful_count"
         delta[old] = delta[old] - 1
-        vote.helpful = helpful
-        vote.save(update_fields=["helpful", "at"])
+        vote.helpful, vote.reason, vote.comment = helpful, reason, comment
+        vote.save(update_fields=["helpful", "reason", "comment", "at"])
     else:
-        ArticleVote.objects.create(article=article, user=actor, helpful=helpful)
+        ArticleVote.objects.create(article=article, user=actor, helpful=helpful, reason=reason, comment=comment)
     Article.objects.filter(pk=article.pk).update(**delta)
     article.refresh_from_db()
+    if helpful and article.author_id != actor.pk:
+        rewards.award(user=article.author, reason=RewardReason.HELPFUL_VOTE, article=article, source=source)
+    elif not helpful:
+        rewards.revoke(reason=RewardReason.HELPFUL_VOTE, article=article, source=source)
+        flags.check_votes(article)
     SearchDoc.objects.filter(kind=SearchDoc.Kind.ARTICLE, object_id=article.pk).update(
         quality=quality(article.helpful_count, article.unhelpful_count)
     )
     return article
 
 
-__all__ = ["allowed_transitions", "create_article", "index_article", "transition_article", "update_article",
-           "vote_article", "write_docs"]
+from .attachments import add_attachment, delete_attachment  # noqa: E402
+from .drafting import draft_from_ticket, link_ticket, strip_customer_data, unlink_ticket  # noqa: E402
+
+flag_article = flags.flag_article
+clear_flag = flags.clear_flag
+
+__all__ = ["add_attachment", "add_review_comment", "allowed_transitions", "can_edit", "clear_flag", "create_article",
+           "delete_attachment", "draft_from_ticket", "flag_article", "index_article", "link_ticket",
+           "strip_customer_data", "transition_article", "unlink_ticket", "update_article", "vote_article",
+           "write_docs"]

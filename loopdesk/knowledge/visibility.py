@@ -34,10 +34,12 @@ class ArticleQuerySet(models.QuerySet):
         products = Asset.objects.filter(
             company_id__in=scope_for(user).company_ids, status="active"
         ).values("product_version__product_id")
-        q = Q(audience="public") | Q(audience="product", products__in=products)
-        # The products join can repeat a row; an id subquery keeps the result distinct and composable.
-        ids = self.model._default_manager.filter(published, q).values("id")
-        return self.filter(id__in=ids)
+        # EXISTS rather than a join: no duplicate rows, and a check per row that stays cheap when
+        # the caller has already narrowed the articles (search checks its candidates only).
+        runs_product = models.Exists(self.model.products.through.objects.filter(
+            article_id=models.OuterRef("pk"), product_id__in=products,
+        ))
+        return self.filter(published, Q(audience="public") | Q(audience="product") & runs_product)
 
     def published(self) -> ArticleQuerySet:
         return self.filter(status="published")

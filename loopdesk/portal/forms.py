@@ -4,6 +4,7 @@ DomainError field names are mapped back onto these fields (`apply_domain_error`)
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from loopdesk.assets.models import Asset
@@ -11,6 +12,7 @@ from loopdesk.core.customfields import definitions
 from loopdesk.core.errors import DomainError
 from loopdesk.core.models import CustomField
 from loopdesk.customers.models import Company
+from loopdesk.knowledge.models import VoteReason
 from loopdesk.tickets.choices import Level, TicketType
 
 from .queries import assets_of, companies_of
@@ -104,6 +106,15 @@ class RequestForm(forms.Form):
         self.fields["asset"].label_from_instance = (  # type: ignore[attr-defined]
             (lambda a: f"{a.company.name} · {a}") if self.many_companies else str
         )
+        # While the customer types, matching articles appear beside the form (deflection).
+        suggest = {
+            "hx-get": reverse_lazy("portal:suggest"), "hx-trigger": "keyup changed delay:400ms",
+            "hx-target": "#suggestions", "hx-swap": "innerHTML", "hx-sync": "#new-request-form:replace",
+            "hx-include": "#new-request-form [name=title], #new-request-form [name=description], "
+                          "#new-request-form [name=asset], #new-request-form [name=company]",
+        }
+        self.fields["title"].widget.attrs.update(suggest, autocomplete="off")
+        self.fields["description"].widget.attrs.update(suggest)
         self.custom_definitions = definitions(CustomField.Target.TICKET, self.selected_type())
         for defn in self.custom_definitions:
             field = _custom_field(defn)
@@ -165,3 +176,17 @@ class WithdrawForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     """No input: pressing "Confirm" is the answer."""
+
+
+class VoteForm(forms.Form):
+    """Helpful or not; a "not helpful" vote may say why (a reason from the list) and add a remark."""
+
+    helpful = forms.TypedChoiceField(choices=[("1", _("Yes")), ("0", _("No"))], coerce=lambda v: v == "1")
+    reason = forms.ChoiceField(label=_("Why not?"), required=False, choices=[("", "—"), *VoteReason.choices],
+                               widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("What was missing?"), max_length=500, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "vote_%s")
+        super().__init__(*args, **kwargs)

@@ -8,14 +8,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from loopdesk.accounts.scope import scope_for
 from loopdesk.assets.models import Asset
+from loopdesk.assist.models import ArticleView
+from loopdesk.assist.services import customer_company_id
+from loopdesk.assist.training import predict
 from loopdesk.customers.models import Company, Contact
+from loopdesk.knowledge.models import Article
 from loopdesk.tickets.choices import Status
 from loopdesk.tickets.models import Attachment, Event, Ticket
 from loopdesk.tickets.services import allowed_transitions
@@ -205,9 +209,7 @@ class Actions:
 
 def actions_for(ticket: Ticket, *, now: datetime.datetime | None = None) -> Actions:
     window = datetime.timedelta(days=settings.LOOPDESK_REOPEN_WINDOW_DAYS)
-    allowed = allowed_transitions(
-        ticket.status, customer=True, resolved_at=ticket.resolved_at, now=now or timezone.now(), reopen_window=window
-    )
+    allowed = allowed_transitions(ticket, actor=None, customer=True, now=now or timezone.now())
     return Actions(
         confirm=ticket.status == Status.RESOLVED and Status.CLOSED in allowed,
         reopen=Status.IN_PROGRESS in allowed,
@@ -216,3 +218,43 @@ def actions_for(ticket: Ticket, *, now: datetime.datetime | None = None) -> Acti
         reopen_until=ticket.resolved_at + window if ticket.resolved_at else None,
     )
 
+
+# -- help centre -----------------------------------------------------------------------------------
+
+POPULAR = 10
+
+
+def visible_articles(user):
+    return Article.objects.visible_to(user).filter(status="published")
+
+
+def popular_articles(user, n: int = POPULAR) -> list[Article]:
+    """The articles this contact may read that customers read most in the last 90 days, topped up
+    with the most helpful ones."""
+    visible = visible_articles(user)
+    since = timezone.now() - datetime.timedelta(days=90)
+    read = list(ArticleView.objects.filter(at__gte=since, article__in=visible.values("id"))
+                .values("article_id").annotate(n=Count("id")).order_by("-n", "article_id")
+                .values_list("article_id", flat=True)[:n])
+    by_id = Article.objects.in_bulk(read)
+    out = [by_id[i] for i in read if i in by_id]
+    if len(out) < n:
+        out += list(visible.exclude(pk__in=read).order_by("-helpful_count", "-published_at", "-id")[:n - len(out)])
+    return out
+
+
+def home_product_id(company_id: int | None) -> int | None:
+    """The product the customer asked about last (else the one they run)."""
+    if company_id is None:
+        return None
+    last = (Ticket.objects.filter(company_id=company_id, asset__isnull=False).order_by("-created_at")
+            .values_list("asset__product_version__product_id", flat=True).first())
+    if last:
+        return last
+    return (Asset.objects.filter(company_id=company_id, status="active")
+            .values_list("product_version__product_id", flat=True).order_by("pk").first())
+
+
+def next_questions(user) -> list:
+    company_id = customer_company_id(user)
+    return predict(company_id, home_product_id(company_id), user=user) if company_id else []

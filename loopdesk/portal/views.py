@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from loopdesk.accounts.models import User
+from loopdesk.assist import services as assist
 from loopdesk.core.errors import DomainError
 from loopdesk.tickets.models import Ticket
 
@@ -42,6 +43,14 @@ def customer_required(view):
     return wrapper
 
 
+SESSION_KEY = "assist_suggestion_session"  # the suggestion session of the request being typed
+
+
+def current_session(request: PortalRequest):
+    """The contact's open suggestion session of this browser session, if any."""
+    return assist.open_session_for(request.user, request.session.get(SESSION_KEY))
+
+
 def _request_or_404(request: PortalRequest, pk: int) -> Ticket:
     try:
         return queries.get_request(request.user, pk)
@@ -60,6 +69,7 @@ def home(request: PortalRequest) -> HttpResponse:
     context = {
         "page": page, "state": state, "q": q, "counts": queries.counts_of(request.user),
         "many_companies": queries.companies_of(request.user).count() > 1,
+        "questions": queries.next_questions(request.user) if not q and not request.htmx else [],
     }
     if request.htmx and request.htmx.target == "request-list":
         return render(request, "portal/_request_list.html", context)
@@ -82,6 +92,10 @@ def new(request: PortalRequest) -> HttpResponse:
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:
+                session = current_session(request)
+                if session is not None:  # the request was sent after all: not a deflection
+                    assist.mark_submitted(session=session, ticket=ticket)
+                request.session.pop(SESSION_KEY, None)
                 messages.success(request, _("Your request %(number)s was submitted.") % {"number": ticket.number})
                 return redirect("portal:detail", pk=ticket.pk)
     else:
