@@ -24,6 +24,18 @@ def _reference_data(request):
         ContentType.objects.clear_cache()  # a flush re-creates content types under new ids
         ensure_all()
         clear_all()  # per-process configuration caches may hold rows a rolled-back test wrote
+        _empty_fulltext_after_flush()
+
+
+def _empty_fulltext_after_flush() -> None:
+    """SQLite's FTS5 table is not a model, so a flush leaves its rows behind; drop them with their docs."""
+    from django.db import connection
+
+    from loopdesk.knowledge.models import SearchDoc
+
+    if connection.vendor == "sqlite" and not SearchDoc.objects.exists():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM knowledge_fts")
 
 
 @pytest.fixture

@@ -170,6 +170,8 @@ LOGGING = {
 # ticket closes by itself when nobody answers.
 LOOPDESK_REOPEN_WINDOW_DAYS = int(os.environ.get("LOOPDESK_REOPEN_WINDOW_DAYS", "14"))
 LOOPDESK_AUTO_CLOSE_DAYS = int(os.environ.get("LOOPDESK_AUTO_CLOSE_DAYS", "7"))
+# The address people and other systems reach this deployment at (links in webhooks and callbacks).
+LOOPDESK_BASE_URL = os.environ.get("LOOPDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Uploaded import spreadsheets are deleted this many days after the import finished.
 LOOPDESK_IMPORT_KEEP_DAYS = int(os.environ.get("LOOPDESK_IMPORT_KEEP_DAYS", "30"))
 LOOPDESK_ATTACHMENT_MAX_BYTES = int(os.environ.get("LOOPDESK_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))

@@ -27,9 +27,10 @@ from loopdesk.knowledge import api as knowledge_api
 from loopdesk.problems.api import router as problems_router
 from loopdesk.rules.api import router as rules_router
 from loopdesk.sla.api import router as sla_router
+from loopdesk.sla.api_reports import router as sla_reports_router
 from loopdesk.workflows.api import router as workflows_router
 
-from . import assets, attachments, customers, problems, ticket_actions, tickets
+from . import assets, attachments, customers, problems, ticket_actions, ticket_batch, tickets
 from .auth import AUTH
 from .idempotency import idempotent
 
@@ -114,6 +115,7 @@ api = LoopdeskAPI(
 )
 problems.install(api)
 
+api.add_router("/tickets", ticket_batch.router)
 api.add_router("/tickets", tickets.router)
 api.add_router("/tickets", ticket_actions.router)
 api.add_router("/tickets", attachments.router)
@@ -123,6 +125,7 @@ api.add_router("", assets.lookups)
 api.add_router("/imports", imports_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/sla", sla_router)
+api.add_router("/sla", sla_reports_router)
 api.add_router("/articles", knowledge_api.router)
 api.add_router("/search", knowledge_api.search_router)
 api.add_router("/workflows", workflows_router)

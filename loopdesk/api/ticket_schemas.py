@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from django.conf import settings
-from django.utils import timezone
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
@@ -20,7 +18,8 @@ from .schemas import Id, JsonObject, LocalDateTime, Out, Page, Ref, Text, text
 
 Title = text(200)
 TypeName = Literal[tuple(TicketType.values)]  # type: ignore[valid-type]
-StatusName = Literal[tuple(Status.values)]  # type: ignore[valid-type]
+# A state key of the ticket's workflow (the default workflows use tickets.choices.Status and a few more).
+StatusName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,23}$", examples=list(Status.values))]
 ChannelName = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
 LinkKindName = Literal[tuple(LinkKind.values)]  # type: ignore[valid-type]
 ResponsibilityName = Literal[("", *Responsibility.values)]  # type: ignore[valid-type]
@@ -112,18 +111,11 @@ class TicketPage(Page):
 
 
 def transitions_for(ticket: Ticket, user: Any, now: datetime.datetime | None = None) -> list[str]:
-    """The statuses this caller may move the ticket to now (sorted along the lifecycle)."""
+    """The state keys this caller may move the ticket to now (in the order of its workflow's states)."""
     customer = scope_for(user).customer_only
     if not user.can(Perm.TICKET_CONFIRM if customer else Perm.TICKET_TRANSITION):
         return []
-    allowed = allowed_transitions(
-        ticket.status,
-        customer=customer,
-        resolved_at=ticket.resolved_at,
-        now=now or timezone.now(),
-        reopen_window=datetime.timedelta(days=settings.LOOPDESK_REOPEN_WINDOW_DAYS),
-    )
-    return [s for s in Status.values if s in allowed]
+    return allowed_transitions(ticket, actor=user, customer=customer, now=now)
 
 
 def _ref(obj: Any) -> dict | None:

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TimeStamped(models.Model):
@@ -81,7 +82,7 @@ class CustomField(models.Model):
 
     class Kind(models.TextChoices):
         TEXT = "text", _("Text")
-        NUMBER = "number", _("Number")
+        NUMBER = "number", pgettext_lazy("kind of custom field", "Number")
         DATE = "date", _("Date")
         BOOLEAN = "boolean", _("Yes / no")
         CHOICE = "choice", _("Choice")

@@ -8,4 +8,10 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tickets")
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401  registers the periodic auto-close job
+        from . import (
+            tasks,  # noqa: F401  registers the periodic auto-close job
+            workflow_panel,  # noqa: F401  the workflow diagram panel (loopdesk.workflows)
+        )
+        from .services.lifecycle import register_store
+
+        register_store()  # what loopdesk.workflows needs to migrate tickets between versions

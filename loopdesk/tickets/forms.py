@@ -75,6 +75,13 @@ class QueueFilterForm(Form):
         ("updated", _("Last updated")),
         ("created", _("Created")),
         ("priority", _("Priority")),
+        ("due", _("Time to breach")),
+    )
+    DUE = (
+        ("", _("Any time to breach")),
+        ("breached", _("Breached")),
+        ("1h", _("Breaches within 1 h")),
+        ("4h", _("Breaches within 4 h")),
     )
 
     tab = forms.ChoiceField(choices=TABS, required=False, widget=forms.HiddenInput)
@@ -97,6 +104,7 @@ class QueueFilterForm(Form):
         label=_("Custom field"), required=False, max_length=200,
         widget=forms.TextInput(attrs={"placeholder": _("key=value")}),
     )
+    due = forms.ChoiceField(label=_("Time to breach"), required=False, choices=DUE)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS)
     cursor = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
@@ -178,6 +186,11 @@ class CustomFieldsMixin:
             for d in self.custom_definitions
             if self.cleaned_data.get(CF_PREFIX + d.key) not in (None, "")
         }
+
+    def custom_changes(self) -> dict[str, Any]:
+        """Every custom field of the form, an emptied one as None (an edit clears it)."""
+        values = {d.key: self.cleaned_data.get(CF_PREFIX + d.key) for d in self.custom_definitions}
+        return {key: None if value in (None, "") else value for key, value in values.items()}
 
     def custom_bound_fields(self):
         return [self[CF_PREFIX + d.key] for d in self.custom_definitions]
@@ -269,12 +282,31 @@ class ReplyForm(Form):
 
 
 class TransitionForm(Form):
-    to = forms.ChoiceField(choices=Status.choices)
+    """A step of the ticket's workflow: the target state (a state key of its workflow version) and
+    whatever the step's form asks for (resolution, responsibility, custom fields `cf.<key>`)."""
+
+    to = forms.CharField(max_length=24)
     resolution = forms.CharField(
         label=_("Resolution (needed to resolve)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     comment = forms.CharField(label=_("Reply to the customer (optional)"), required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
+    responsibility = forms.ChoiceField(
+        label=_("responsibility"), required=False, choices=[("", "—"), *Responsibility.choices]
+    )
+
+    def workflow_fields(self, ticket: Any, to: str) -> dict[str, Any]:
+        """The values for the fields the step to `to` asks for (other inputs of the panel are left out)."""
+        from .services.lifecycle import available_transitions
+
+        asked = next((o.form for o in available_transitions(ticket, actor=None, customer=False) if o.to == to), ())
+        out: dict[str, Any] = {}
+        for name in asked:
+            if name == "responsibility" and self.cleaned_data.get("responsibility"):
+                out[name] = self.cleaned_data["responsibility"]
+            elif name.startswith("cf.") and (self.data.get(name) or "").strip():
+                out[name] = self.data[name].strip()
+        return out
 
 
 class AssignForm(Form):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from loopdesk.accounts.scope import scope_for
+from loopdesk.workflows.flow import flow_for_version, pick_label
 
 from .choices import (
     OPEN_PHASES,
@@ -21,6 +23,22 @@ from .choices import (
     Status,
     TicketType,
 )
+
+_DEFAULT_LABELS: dict[str, dict[str, str]] = {}
+
+
+def default_status_label(status: str) -> str:
+    """The label of a state key for a ticket not bound to a workflow version: the built-in status, else
+    the label the default workflows give it, else the key itself (a dict per language, built once)."""
+    lang = get_language() or ""
+    labels = _DEFAULT_LABELS.get(lang)
+    if labels is None:
+        from loopdesk.workflows.defaults import known_labels
+
+        labels = {key: pick_label(label, lang) for key, label in known_labels().items()}
+        labels.update({code: str(label) for code, label in Status.choices})
+        _DEFAULT_LABELS[lang] = labels
+    return labels.get(status, status)
 
 
 class Category(models.Model):
@@ -65,6 +83,9 @@ class TicketQuerySet(models.QuerySet):
             q |= Q(assignee_id=scope.user_id)
         if scope.group_ids:
             q |= Q(group_id__in=scope.group_ids)
+        if scope.customer_only:
+            # A problem record is the service organisation's own analysis, even when it names a customer.
+            return self.filter(q).exclude(type=TicketType.PROBLEM)
         return self.filter(q)
 
     def open(self) -> TicketQuerySet:
@@ -92,7 +113,12 @@ class Ticket(models.Model):
     type = models.CharField(_("type"), max_length=24, choices=TicketType.choices, default=TicketType.INCIDENT)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"))
-    status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.NEW)
+    # A state key of the ticket's workflow version (the well-known keys are tickets.choices.Status).
+    status = models.CharField(_("status"), max_length=24, default=Status.NEW)
+    workflow_version = models.ForeignKey(
+        "workflows.WorkflowVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
+        verbose_name=_("workflow version"),
+    )
     phase = models.CharField(_("phase"), max_length=16, choices=Phase.choices, default=Phase.OPEN, editable=False)
     is_open = models.BooleanField(default=True, editable=False)
     impact = models.PositiveSmallIntegerField(_("impact"), choices=Level.choices, default=Level.MEDIUM)
@@ -169,16 +195,36 @@ class Ticket(models.Model):
             models.Index(fields=["is_open", "-created_at", "-id"], name="tk_open_created"),
             models.Index(fields=["-updated_at", "-id"], name="tk_updated"),
             models.Index(fields=["is_open", "due_at", "id"], name="tk_open_due"),
+            # Time to breach within a scope (queue tabs, branch and partner views): only tickets with a
+            # running clock, so these stay small however many closed tickets pile up.
+            *(
+                models.Index(fields=[scope, "due_at", "id"], name=name, condition=Q(due_at__isnull=False))
+                for scope, name in (("assignee", "tk_assignee_due"), ("group", "tk_group_due"),
+                                    ("owner_org", "tk_org_due"), ("partner_org", "tk_partner_due"))
+            ),
+            models.Index(fields=["due_at", "id"], name="tk_due", condition=Q(due_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
     def save(self, *args, **kwargs):
-        # A workflow (loopdesk.workflows) sets the phase of its own states; the built-in ones map here.
-        self.phase = STATUS_PHASE.get(self.status, self.phase)
+        # The ticket's workflow version says the phase of its state; the built-in keys map as fallback.
+        phase = None
+        if self.workflow_version_id is not None:
+            phase = flow_for_version(self.workflow_version_id).phase(self.status)
+        self.phase = phase or STATUS_PHASE.get(self.status, self.phase)
         self.is_open = self.phase in OPEN_PHASES
         super().save(*args, **kwargs)
+
+    def get_status_display(self) -> str:
+        """The state's label in the active language, from the ticket's workflow version (compiled once
+        per process per version, so a list of tickets costs no query for it)."""
+        if self.workflow_version_id is not None:
+            label = flow_for_version(self.workflow_version_id).label(self.status)
+            if label:
+                return label
+        return default_status_label(self.status)
 
 
 class Comment(models.Model):

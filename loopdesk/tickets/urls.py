@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from . import views
+from .views.workflow import workflow_diagram
 
 app_name = "tickets"
 
@@ -19,4 +20,5 @@ urlpatterns = [
     path("tickets/<int:pk>/merge/", views.merge, name="merge"),
     path("tickets/<int:pk>/watch/", views.watch, name="watch"),
     path("tickets/attachments/<int:pk>/", views.download, name="attachment"),
+    path("tickets/<int:pk>/workflow/", workflow_diagram, name="workflow_diagram"),
 ]

@@ -83,7 +83,7 @@ def test_overlong_key_is_422(world, as_user):
     assert r.status_code == 422 and not Ticket.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)  # reference data: root conftest
 def test_concurrent_duplicates_create_one_ticket():
     if connection.vendor != "postgresql":
         pytest.skip(

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)  # reference data: root conftest
 def test_last_unit_goes_to_exactly_one_agent():
     seed_products()  # this test's database was flushed by the previous transactional test, if any
     world = build_world()

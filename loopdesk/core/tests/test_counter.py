@@ -12,7 +12,7 @@ def test_counter_starts_at_one_and_counts():
     assert next_value("t:b") == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)  # reference data: root conftest
 def test_concurrent_increments_never_repeat():
     if connection.vendor == "sqlite":
         pytest.skip("the in-memory SQLite test database is private to one connection")

@@ -47,7 +47,7 @@ def test_upload_enqueues_the_task_which_runs_on_commit(world, settings, django_c
     assert Company.objects.filter(code="C100").exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)  # reference data: root conftest
 def test_database_backend_and_the_real_worker(settings):
     """The default queue (django-tasks-db): the upload stores a task row; `db_worker` runs it."""
     assert settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
@@ -110,7 +110,7 @@ def _other_connection():
     return load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, alias="reader")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)  # reference data: root conftest
 def test_progress_is_visible_while_the_import_transaction_is_open():
     world = build_world()
     job = ImportJob.objects.create(kind="customers", original_name="x.csv", created_by=world.admin, total_rows=1000)
@@ -165,7 +165,7 @@ def test_pages_upload_progress_errors_and_downloads(world, client, settings, dja
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response.url == reverse("imports:detail", args=[job.pk])
     page = client.get(response.url).content.decode()
-    assert "Required for a new customer." in page and "hx-trigger" not in page
+    assert "Required for a new customer." in page and "hx-trigger=\"every" not in page  # finished: no polling
     fragment = client.get(reverse("imports:progress", args=[job.pk]), headers={"HX-Request": "true"})
     assert fragment["HX-Refresh"] == "true"
 

@@ -1,6 +1,7 @@
 """Every write to a ticket goes through these functions (one transaction each, history recorded)."""
 
 from .attachments import add_attachment
+from .batch import create_tickets
 from .core import (
     add_comment,
     assign_ticket,
@@ -9,11 +10,11 @@ from .core import (
     transition_ticket,
     update_ticket,
 )
-from .lifecycle import allowed_transitions
+from .lifecycle import allowed_transitions, available_transitions
 from .links import link_tickets, merge_tickets, set_watcher, unlink_tickets
 
 __all__ = [
     "add_attachment", "add_comment", "allowed_transitions", "assign_ticket", "auto_close_resolved",
-    "create_ticket", "link_tickets", "merge_tickets", "set_watcher", "transition_ticket", "unlink_tickets",
+    "available_transitions", "create_ticket", "create_tickets", "link_tickets", "merge_tickets", "set_watcher", "transition_ticket", "unlink_tickets",
     "update_ticket",
 ]

@@ -12,15 +12,26 @@ from django.utils.translation import gettext as _
 
 from loopdesk.accounts.roles import Perm, require
 from loopdesk.accounts.scope import scope_for
-from loopdesk.core.customfields import clean_custom_fields
+from loopdesk.core.customfields import clean_custom_fields, merge_custom_fields
 from loopdesk.core.errors import Forbidden, ValidationFailed
 from loopdesk.core.services import diff, next_value, refuse_nulls
 from loopdesk.customers.services import add_serving_partner
+from loopdesk.workflows.services import current_version, state_keys_in_phase
 
-from ..choices import Channel, Level, Priority, Responsibility, Status, TicketType, priority_for
+from ..choices import (
+    OPEN_PHASES,
+    Channel,
+    Level,
+    Phase,
+    Priority,
+    Responsibility,
+    Status,
+    TicketType,
+    priority_for,
+)
 from ..models import Comment, Event, Ticket
 from ..signals import ticket_event
-from .lifecycle import allowed_transitions
+from . import lifecycle
 
 UNSET: Any = object()
 
@@ -63,8 +74,16 @@ def _check_refs(company: Any, *, contact: Any = None, asset: Any = None) -> dict
 
 
 def _new_number(now: datetime.datetime) -> str:
+    return reserve_numbers(now, 1)[0]
+
+
+def reserve_numbers(now: datetime.datetime, count: int) -> list[str]:
+    """`count` consecutive ticket numbers of `now`'s day (工单号 YYYYMMDD + daily sequence). Called in a
+    transaction of its own before a batch, the numbers survive a failed batch as gaps, but the batch
+    then holds no lock on the day's counter while it works."""
     day = timezone.localtime(now, timezone.get_default_timezone()).strftime("%Y%m%d")
-    return f"{day}{next_value('ticket:' + day):05d}"
+    last = next_value("ticket:" + day, count)
+    return [f"{day}{n:05d}" for n in range(last - count + 1, last + 1)]
 
 
 @transaction.atomic
@@ -73,6 +92,7 @@ def create_ticket(
     type: str = TicketType.INCIDENT, category: Any = None, impact: int | None = None, urgency: int | None = None,
     priority: int | None = None, channel: str | None = None, group: Any = None, assignee: Any = None,
     owner_org: Any = None, custom_fields: dict | None = None, now: datetime.datetime | None = None,
+    number: str | None = None,
 ) -> Ticket:
     """Accept a request into the loop: validate, number it, compute priority, record its creation."""
     require(actor, Perm.TICKET_CREATE)
@@ -115,11 +135,15 @@ def create_ticket(
 
     impact = impact or Level.MEDIUM
     urgency = urgency or Level.MEDIUM
+    owner_org = owner_org or company.org
+    # The ticket runs on the current version of its workflow, from that version's initial state.
+    version = current_version(type, category=category, org=owner_org)
+    initial = lifecycle.flow_of_version(version).initial or Status.NEW
     ticket = Ticket.objects.create(
-        number=_new_number(now), type=type, title=title, description=description,
-        status=Status.NEW, impact=impact, urgency=urgency, priority=priority or priority_for(impact, urgency),
+        number=number or _new_number(now), type=type, title=title, description=description, workflow_version=version,
+        status=initial, impact=impact, urgency=urgency, priority=priority or priority_for(impact, urgency),
         channel=channel or (Channel.PORTAL if customer else Channel.AGENT), category=category, company=company,
-        contact=contact, asset=asset, owner_org=owner_org or company.org, group=group, assignee=assignee,
+        contact=contact, asset=asset, owner_org=owner_org, group=group, assignee=assignee,
         created_by=actor, custom_fields=cleaned_custom, created_at=now, updated_at=now,
     )
     record_event(
@@ -163,8 +187,7 @@ def update_ticket(*, actor: Any, ticket: Ticket, custom_fields: dict | None = No
         values["priority"] = priority_for(values.get("impact", ticket.impact), values.get("urgency", ticket.urgency))
     if custom_fields is not None:
         new_type = values.get("type", ticket.type)
-        cleaned = clean_custom_fields("ticket", custom_fields, ticket_type=new_type, partial=True)
-        values["custom_fields"] = {**ticket.custom_fields, **cleaned}
+        values["custom_fields"] = merge_custom_fields("ticket", ticket.custom_fields, custom_fields, ticket_type=new_type)
     changes = diff(ticket, values)
     for field in changes:
         setattr(ticket, field, values[field])
@@ -208,51 +231,123 @@ def assign_ticket(
     return ticket
 
 
+def _form_values(t: Any, ticket: Ticket, fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The values a transition's form gave for ticket fields and custom fields, checked."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    custom: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name not in t.form:
+            errors[f"fields.{name}"] = [_("This transition does not ask for this field.")]
+        elif name == "responsibility":
+            if value not in ("", *Responsibility.values):
+                errors["fields.responsibility"] = [_("Unknown responsibility.")]
+            else:
+                values["responsibility"] = value
+        elif name.startswith("cf.") and value not in (None, ""):
+            custom[name[3:]] = value
+    if errors:
+        raise ValidationFailed(fields=errors)
+    if custom:
+        values["custom_fields"] = {
+            **ticket.custom_fields, **clean_custom_fields("ticket", custom, ticket_type=ticket.type, partial=True)
+        }
+    return values, errors
+
+
+def _missing(t: Any, ticket: Ticket, *, comment: str, resolution: str, values: dict[str, Any]) -> dict:
+    """Required fields of the transition still empty after the form."""
+    errors: dict[str, list[str]] = {}
+    custom = values.get("custom_fields", ticket.custom_fields) or {}
+    for name in t.required:
+        if name == "resolution":
+            if not (resolution or ticket.resolution):
+                errors["resolution"] = [_("Describe how the request was resolved.")]
+        elif name == "comment":
+            if not comment:
+                errors["comment"] = [_("Add a comment.")]
+        elif name == "responsibility":
+            if not values.get("responsibility", ticket.responsibility):
+                errors["fields.responsibility"] = [_("Choose who or what the cause is put down to.")]
+        elif name.startswith("cf."):
+            if custom.get(name[3:]) in (None, ""):
+                errors[f"fields.{name}"] = [_("This field is required.")]
+        elif getattr(ticket, f"{name}_id", None) is None:
+            errors[name] = [_("Set this first; the step requires it.")]
+    return errors
+
+
 @transaction.atomic
 def transition_ticket(
     *, actor: Any, ticket: Ticket, to: str, comment: str = "", resolution: str = "",
-    now: datetime.datetime | None = None,
+    fields: dict[str, Any] | None = None, transition: str | None = None, now: datetime.datetime | None = None,
 ) -> Ticket:
-    """Move the ticket to status `to` if the lifecycle allows it for this actor now."""
+    """Move the ticket to state `to` if its workflow lets this actor take a transition there now:
+    roles (or the customer flag), reopen window, guard, required fields; then apply the transition's
+    form values and actions, set the phase timestamps and record the STATUS event. `transition` picks
+    one transition by key when several lead to `to`."""
     customer = _is_customer(actor)
     require(actor, Perm.TICKET_CONFIRM if customer else Perm.TICKET_TRANSITION)
     now = now or timezone.now()
     ticket = _lock(ticket)
-    if to not in Status.values:
+    flow = lifecycle.flow_of(ticket)
+    if not isinstance(to, str) or to not in flow.states:
         raise ValidationFailed(fields={"to": [_("Unknown status.")]})
-    allowed = allowed_transitions(
-        ticket.status, customer=customer, resolved_at=ticket.resolved_at, now=now,
-        reopen_window=datetime.timedelta(days=settings.LOOPDESK_REOPEN_WINDOW_DAYS),
-    )
-    if to not in allowed:
-        raise ValidationFailed(
-            _("A ticket that is %(from)s cannot become %(to)s.")
-            % {"from": Status(ticket.status).label, "to": Status(to).label},
-            fields={"to": [_("Allowed now: %(list)s.") % {"list": ", ".join(sorted(allowed)) or "-"}]},
-        )
-    resolution = (resolution or "").strip()
-    if to == Status.RESOLVED and not (resolution or ticket.resolution):
-        raise ValidationFailed(fields={"resolution": [_("Describe how the request was resolved.")]})
-    old = ticket.status
+    options = lifecycle.candidates(ticket, actor=actor, customer=customer, now=now)
+    chosen = [t for t in options if t.to == to and (transition is None or t.key == transition)]
+    if not chosen:
+        roles = None if customer else lifecycle._roles(actor)
+        blocked = [
+            t for t in flow.outgoing(ticket.status) if t.to == to and lifecycle.may_take(t, customer=customer, roles=roles)
+            and lifecycle.within_window(t, ticket, now)
+        ]
+        if blocked:
+            raise ValidationFailed(
+                _("The conditions for “%(step)s” are not met.") % {"step": blocked[0].label()},
+                fields={"to": [_("Allowed now: %(list)s.") % {"list": ", ".join(sorted({o.to for o in options})) or "-"}]},
+            )
+        raise lifecycle.refused(ticket, to, [o.to for o in options])
+    step = chosen[0]
+    fields = dict(fields or {})
+    resolution = (resolution or fields.pop("resolution", "") or "").strip()
+    comment = (comment or fields.pop("comment", "") or "").strip()
+    values, _errors = _form_values(step, ticket, fields)
+    missing = _missing(step, ticket, comment=comment, resolution=resolution, values=values)
+    if missing:
+        raise ValidationFailed(fields=missing)
+    for action in step.actions:
+        name, value = action.get("field"), action.get("value")
+        if name.startswith("cf."):
+            values["custom_fields"] = {**values.get("custom_fields", ticket.custom_fields), name[3:]: value}
+        else:
+            values[name] = value
+    changes = {"status": [ticket.status, to], **diff(ticket, values)}
+    old_phase, new_phase = ticket.phase, flow.phase(to)
+    for name in changes:
+        if name != "status":
+            setattr(ticket, name, values[name])
     ticket.status = to
-    if to in (Status.ACCEPTED, Status.IN_PROGRESS) and ticket.accepted_at is None:
+    if ticket.workflow_version_id is None:
+        ticket.workflow_version_id = flow.version_id
+    if new_phase == Phase.WORKING and ticket.accepted_at is None:
         ticket.accepted_at = now
-    if to == Status.RESOLVED:
+    if new_phase == Phase.RESOLVED:
         ticket.resolved_at = now
-        if resolution:
-            ticket.resolution = resolution
-    if to == Status.CLOSED:
+    if resolution and (new_phase == Phase.RESOLVED or "resolution" in step.form):
+        ticket.resolution = resolution
+    if new_phase == Phase.CLOSED:
         ticket.closed_at = now
-    if old in (Status.RESOLVED, Status.CLOSED) and to == Status.IN_PROGRESS:
+    if old_phase in (Phase.RESOLVED, Phase.CLOSED) and new_phase in OPEN_PHASES:
         ticket.resolved_at = ticket.closed_at = None
     ticket.updated_at = now
     ticket.save()
-    data = {"resolution": resolution} if resolution else {}
-    if comment.strip():
-        created = Comment.objects.create(ticket=ticket, author=actor, body=comment.strip(), internal=False)
+    data: dict[str, Any] = {"resolution": resolution} if resolution else {}
+    data |= {"transition": step.key, "phase": [old_phase, ticket.phase]}
+    if comment:
+        created = Comment.objects.create(ticket=ticket, author=actor, body=comment, internal=False)
         data["comment_id"] = created.pk
         data["comment"] = created.body
-    record_event(ticket, actor=actor, kind=Event.Kind.STATUS, changes={"status": [old, to]}, data=data, at=now)
+    record_event(ticket, actor=actor, kind=Event.Kind.STATUS, changes=changes, data=data, at=now)
     return ticket
 
 
@@ -288,25 +383,37 @@ def add_comment(*, actor: Any, ticket: Ticket, body: str, internal: bool = False
 
 
 def auto_close_resolved(*, now: datetime.datetime | None = None, batch: int = 500) -> int:
-    """Close resolved tickets nobody has answered for LOOPDESK_AUTO_CLOSE_DAYS; return how many."""
+    """Close resolved tickets nobody has answered for LOOPDESK_AUTO_CLOSE_DAYS; return how many. Each
+    moves to the closed-phase state its workflow reaches from its resolved state (`closed` preferred)."""
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=settings.LOOPDESK_AUTO_CLOSE_DAYS)
+    keys = state_keys_in_phase(Phase.RESOLVED) | {Status.RESOLVED}
     closed = 0
+    skipped: set[int] = set()
     while True:
         ids = list(
-            Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lte=cutoff).values_list("pk", flat=True)[:batch]
+            Ticket.objects.filter(status__in=keys, phase=Phase.RESOLVED, resolved_at__lte=cutoff)
+            .exclude(pk__in=skipped).values_list("pk", flat=True)[:batch]
         )
         if not ids:
             return closed
         for pk in ids:
             with transaction.atomic():
                 ticket = Ticket.objects.select_for_update().get(pk=pk)
-                if ticket.status != Status.RESOLVED or ticket.resolved_at > cutoff:
+                if ticket.phase != Phase.RESOLVED or ticket.resolved_at is None or ticket.resolved_at > cutoff:
+                    skipped.add(pk)
                     continue  # someone reopened or closed it meanwhile
-                ticket.status, ticket.closed_at, ticket.updated_at = Status.CLOSED, now, now
+                target = lifecycle.closing_state(ticket)
+                if target is None:
+                    skipped.add(pk)  # its workflow has no way to close from here
+                    continue
+                old = ticket.status
+                if ticket.workflow_version_id is None:
+                    ticket.workflow_version_id = lifecycle.flow_of(ticket).version_id
+                ticket.status, ticket.closed_at, ticket.updated_at = target, now, now
                 ticket.save()
                 record_event(
-                    ticket, actor=None, kind=Event.Kind.STATUS, changes={"status": [Status.RESOLVED, Status.CLOSED]},
+                    ticket, actor=None, kind=Event.Kind.STATUS, changes={"status": [old, target]},
                     data={"reason": "auto_close"}, at=now,
                 )
                 closed += 1

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from loopdesk.core.errors import DomainError
 
 from .. import services
-from ..choices import Status
 from ..forms import (
     AssignForm,
     LinkForm,
@@ -27,6 +26,7 @@ from ..forms import (
 )
 from ..models import Link, Ticket
 from ..services.core import UNSET
+from ..services.lifecycle import state_label
 from .common import visible_ticket
 from .detail import edit_initial, respond
 
@@ -86,12 +86,12 @@ def transition(request, ticket):
         try:
             services.transition_ticket(
                 actor=request.user, ticket=ticket, to=data["to"], resolution=data["resolution"],
-                comment=data["comment"],
+                comment=data["comment"], fields=form.workflow_fields(ticket, data["to"]),
             )
         except DomainError as err:
             apply_domain_error(form, err)
         else:
-            label = Status(data["to"]).label
+            label = state_label(ticket, data["to"])
             return respond(request, ticket, "transitions", ok=True, message=_("Status: %(s)s.") % {"s": label})
     return respond(request, ticket, "transitions", ok=False, form=form)
 
@@ -133,7 +133,7 @@ def edit(request, ticket):
             values["priority"] = form.cleaned_data["priority"]
         try:
             services.update_ticket(
-                actor=request.user, ticket=ticket, custom_fields=form.custom_values(), **values
+                actor=request.user, ticket=ticket, custom_fields=form.custom_changes(), **values
             )
         except DomainError as err:
             apply_domain_error(form, err)

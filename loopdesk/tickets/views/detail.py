@@ -7,24 +7,19 @@ another panel is never lost; on error only the acting panel comes back, with the
 
 from __future__ import annotations
 
-import datetime
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from loopdesk.accounts.roles import Perm
 from loopdesk.core.customfields import definitions
 
 from .. import panels as extension_panels
-from ..choices import Status
 from ..forms import AssignForm, LinkForm, MergeForm, ReplyForm, TicketEditForm, TransitionForm
 from ..models import Link, Ticket
-from ..services import allowed_transitions
+from ..services import available_transitions
 from .common import portal_redirect, visible_ticket
 from .timeline import build_timeline
 
@@ -72,13 +67,10 @@ def custom_field_rows(ticket: Ticket) -> list[tuple[str, object]]:
     return [(labels.get(key, key), value) for key, value in ticket.custom_fields.items()]
 
 
-def transitions_for(ticket: Ticket) -> list[tuple[str, str]]:
-    """(code, label) of the statuses staff may move the ticket to now, in lifecycle order."""
-    allowed = allowed_transitions(
-        ticket.status, customer=False, resolved_at=ticket.resolved_at, now=timezone.now(),
-        reopen_window=datetime.timedelta(days=settings.LOOPDESK_REOPEN_WINDOW_DAYS),
-    )
-    return [(code, label) for code, label in Status.choices if code in allowed]
+def transitions_for(ticket: Ticket, user=None) -> list:
+    """The transitions (lifecycle.Option: key, to, label, form) this staff user may take now, in the
+    order of the workflow's states."""
+    return available_transitions(ticket, actor=user, customer=False)
 
 
 def panel_context(request, ticket: Ticket, panels, *, forms=None, errors=None, origin: str = "") -> dict:
@@ -97,7 +89,8 @@ def panel_context(request, ticket: Ticket, panels, *, forms=None, errors=None, o
     if "timeline" in panels:
         ctx["timeline"] = build_timeline(ticket, internal=can["internal"])
     if "transitions" in panels:
-        ctx["transitions"] = transitions_for(ticket)
+        ctx["transitions"] = transitions_for(ticket, user)
+        ctx["transition_fields"] = {f for option in ctx["transitions"] for f in option.form}
     if "links" in panels:
         ctx["links"] = list(
             Link.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related("source", "target").order_by("id")

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from loopdesk.accounts.models import Group, User
 from loopdesk.assets.models import Asset
@@ -19,6 +20,7 @@ from loopdesk.orgs.models import Organization
 
 from ..choices import LinkKind
 from ..models import Attachment, Category, Event, Ticket
+from ..services.lifecycle import status_labels
 
 # Related objects a change can name, by field: model and how to fetch it cheaply.
 _RELATED: dict[str, Any] = {
@@ -127,7 +129,32 @@ def _event_text(event: Event) -> str:
         return _("%(user)s stopped watching") % {"user": d.get("user", "")}
     if event.kind == K.ASSIGNED:
         return _("changed the assignment")
+    if event.kind == K.SLA:
+        parts = [
+            f"{_SLA_METRICS.get(c.get('metric'), c.get('metric'))} ({str(c.get('kind', '')).upper()}) "
+            f"{_SLA_EVENTS.get(c.get('event'), c.get('event'))}"
+            for c in d.get("clocks", []) if isinstance(c, dict)
+        ]
+        return _("service levels: %(what)s") % {"what": "; ".join(parts) or "—"}
+    if event.kind == K.RULE:
+        return _("rule “%(rule)s” applied") % {"rule": d.get("rule", "")}
+    if event.kind == K.WORKFLOW:
+        return _("moved to version %(version)s of its workflow") % {"version": d.get("to_version", "")}
+    if event.kind == K.INTEGRATION:
+        return str(d.get("text") or _("external system"))
     return _("changed fields")
+
+
+# The words of other apps' timeline entries (loopdesk.sla writes the keys; tickets cannot import it).
+_SLA_METRICS = {
+    "first_response": gettext_lazy("first response"), "next_update": gettext_lazy("next update"), "resolution": gettext_lazy("resolution"),
+    "onsite_arrival": gettext_lazy("on-site arrival"),
+}
+_SLA_EVENTS = {
+    "started": gettext_lazy("started"), "paused": gettext_lazy("paused"), "resumed": gettext_lazy("resumed"), "stopped": gettext_lazy("stopped"),
+    "restarted": gettext_lazy("restarted"), "continued": gettext_lazy("continued"), "retargeted": gettext_lazy("re-targeted"),
+    "replanned": gettext_lazy("re-planned"), "warned": gettext_lazy("warning"), "breached": gettext_lazy("breached"), "escalated": gettext_lazy("escalated"),
+}
 
 
 def build_timeline(ticket: Ticket, *, internal: bool) -> list[Entry]:
@@ -140,6 +167,7 @@ def build_timeline(ticket: Ticket, *, internal: bool) -> list[Entry]:
     comments = list(visible(ticket.comments.select_related("author")))
     attachments = list(visible(ticket.attachments.select_related("uploaded_by")))
     names = _resolve_names(events)
+    names["status"] = status_labels(ticket, {k for e in events for k in (e.changes.get("status") or ())})
     entries = [
         Entry("event", e.at, e.internal, e.actor, e, text=_event_text(e), changes=_changes(e, names))
         for e in events

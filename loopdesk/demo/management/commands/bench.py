@@ -17,12 +17,14 @@ import random
 import socket
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from bench import workloads
@@ -31,7 +33,8 @@ from bench.server import Server
 from loopdesk.accounts.models import User
 from loopdesk.accounts.services import issue_token
 from loopdesk.customers.models import Company
-from loopdesk.sla.bench import due_time_rate
+from loopdesk.sla.bench import due_time_rate, replan_open_tickets
+from loopdesk.sla.bench_queue import queue_due_figures
 from loopdesk.tickets.models import Ticket
 
 
@@ -55,7 +58,9 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, default=200, help="measured GETs per page (default 200)")
         parser.add_argument("--batch", type=int, default=20,
                             help="tickets per POST /api/v1/tickets/batch in the batch intake figure (0: skip it)")
-        parser.add_argument("--only", default="", help="comma-separated figure groups: pages,intake,memory,sla")
+        parser.add_argument("--only", default="", help=(
+            "comma-separated figure groups: pages, intake, memory, sla (the default four), and knowledge, rules, "
+            "webhooks, workflows (only when named)"))
 
     def handle(self, *args, tickets, customers, reuse, workers, threads, clients, seconds, requests, only,
                batch, verbosity, **options) -> None:
@@ -90,6 +95,34 @@ class Command(BaseCommand):
             # Pure arithmetic on one core, measured before the server competes for the CPU.
             self._emit(workloads.figure("sla_due_time_rate", due_time_rate(3), "computations/s", 100_000,
                                         higher_is_better=True))
+            self._emit(replan_open_tickets(100_000))  # re-plan 100,000 open tickets' clocks after a calendar edit
+        if "rules" in groups:  # loopdesk.rules.bench (docs/rules.md): pure evaluation, before the server
+            from loopdesk.rules.bench import figures as rules_figures
+
+            for rules_figure in rules_figures():
+                self._emit(rules_figure)
+        if "webhooks" in groups:  # loopdesk.integrations.bench (docs/webhooks.md): own rows, removed after
+            from loopdesk.integrations.bench import figures as webhook_figures
+
+            for webhook_figure in webhook_figures():
+                self._emit(webhook_figure)
+        if "workflows" in groups:  # loopdesk.demo.bench_workflows (docs/workflows.md): in-process, rolled back
+            from loopdesk.demo.bench_workflows import figures as workflow_figures
+
+            company = Company.objects.visible_to(agent).order_by("pk").first()
+            for wf_figure in workflow_figures(actor=agent, company=company, log=log):
+                self._emit(wf_figure)
+        if "knowledge" in groups:  # loopdesk.knowledge.bench / loopdesk.assist.bench (docs/self-service.md)
+            from loopdesk.assist import bench as assist_bench
+            from loopdesk.knowledge import bench as kb_bench
+
+            kb_customer = User.objects.filter(username="customer").first()
+            for kb_figure in kb_bench.large_figures(staff=agent, customer=kb_customer, log=log):
+                self._emit(kb_figure)
+            if kb_customer is not None:
+                self._emit(assist_bench.suggestion_service_figure(kb_customer))
+                cookies["customer"] = self._session_cookie(kb_customer)
+            self._emit(assist_bench.next_question_figure())
 
         port = free_port()
         server_log = Path(settings.DATA_DIR) / "bench-server.log"
@@ -104,6 +137,19 @@ class Command(BaseCommand):
                     self._check_stored(figure, created)
                     self._emit(figure)
                     self._remove([c["id"] for c in created])
+            if "knowledge" in groups and "customer" in cookies:
+                from loopdesk.assist.bench import remove_bench_sessions
+                from loopdesk.knowledge.bench import bench_queries
+
+                since = timezone.now()
+                ui = Client("127.0.0.1", port, {"Cookie": cookies["customer"]})
+                paths = [f"/portal/new/suggest/?title={quote(q)}" for q in bench_queries(requests, seed=9)]
+                self._emit(workloads.latency("portal_suggest_customer", ui, paths, target_ms=50))
+                ui.close()
+                remove_bench_sessions(User.objects.get(username="customer"), since)
+            if "sla" in groups:
+                for figure in queue_due_figures(port=port, cookies=cookies, token=token, requests=requests):
+                    self._emit(figure)
             if "memory" in groups:
                 self._emit(workloads.memory(server))
 

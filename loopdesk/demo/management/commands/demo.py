@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import random
 import secrets
+import time
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
@@ -89,6 +90,13 @@ class Command(BaseCommand):
         if seed is None:
             seed = random.SystemRandom().randrange(1_000_000)
         rng = random.Random(seed)
+        # The shipped reference data (catalogue, calendars, SLA policies, workflows) must be there, and no
+        # process cache may remember rows of a database that was flushed since.
+        from loopdesk.core.caches import clear_all
+        from loopdesk.core.reference import ensure_all
+
+        ensure_all()
+        clear_all()
         generated_password = not (password or os.environ.get("LOOPDESK_DEMO_PASSWORD"))
         password = password or os.environ.get("LOOPDESK_DEMO_PASSWORD") or secrets.token_urlsafe(9)
         # Spread beyond one day's 99,999 numbers if asked for very many tickets over few days.
@@ -132,6 +140,7 @@ class Command(BaseCommand):
         written, events = generate_tickets(net=net, rng=rng, count=tickets, now=moment, days=days, progress=progress)
         say(self.style.SUCCESS(f"Done: {written} tickets with {events} history events (seed {seed})."))
         if not add:
+            fill_the_rest(rng=rng, now=moment, say=say)
             if generated_password:
                 say(f"Generated password for all demo users: {password}")
             print_logins(say, password)
@@ -142,3 +151,30 @@ class Command(BaseCommand):
             updated = User.objects.filter(username__in=LOGIN_ORDER).update(password=make_password(password))
         if not updated:
             raise CommandError("No demo logins in this database.")
+
+
+def fill_the_rest(*, rng: random.Random, now, say) -> None:
+    """What the other capabilities show on a fresh demo: contracts, workflows bound, SLA clocks, knowledge
+    articles, automation rules, problems and webhooks, self-service history. Each step is idempotent."""
+    from loopdesk.demo.assist import build_assist_history
+    from loopdesk.demo.contracts import seed_contracts
+    from loopdesk.demo.knowledge_articles import create_knowledge_articles
+    from loopdesk.demo.problems import seed_problems
+    from loopdesk.demo.rules import create_demo_rules
+    from loopdesk.demo.sla import seed_clocks
+    from loopdesk.workflows.services import bind_unbound_tickets
+
+    steps = [
+        ("contracts", lambda: seed_contracts(rng=rng, now=now)),
+        ("tickets bound to their workflows", bind_unbound_tickets),
+        ("SLA clocks", lambda: seed_clocks(now=now)),
+        ("knowledge articles", lambda: create_knowledge_articles(rng=rng)),
+        ("automation rules", lambda: len(create_demo_rules())),
+        ("problems", lambda: seed_problems(count=3)["problems"]),
+        ("self-service history", lambda: build_assist_history(rng=rng, now=now)["views"]),
+    ]
+    for name, step in steps:
+        started = time.monotonic()
+        done = step()
+        say(f"  {name}: {done} ({time.monotonic() - started:.1f}s)")
+
