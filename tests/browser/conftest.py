@@ -39,7 +39,7 @@ def browser():
 
 
 @pytest.fixture
-def world(transactional_db, django_db_serialized_rollback, live_server):
+def world(transactional_db, live_server):
     """The standard test network, committed so the live server's thread sees it."""
     return build_world()
 

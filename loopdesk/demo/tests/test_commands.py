@@ -50,7 +50,7 @@ def test_scheduler_enqueues_a_due_job_once(world):
     assert queued.count() == 2
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)  # reference data: root conftest
 def test_worker_runs_the_scheduled_job(world):
     """`loopdesk worker --batch`: the scheduler enqueues the auto-close job and the worker runs it."""
     past = timezone.now() - datetime.timedelta(days=30)

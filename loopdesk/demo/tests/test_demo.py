@@ -177,7 +177,7 @@ def _snapshot() -> list[tuple]:
     ) + list(Company.objects.order_by("code").values_list("code", "name", "vip_level", "org__code"))
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)  # reference data: root conftest
 def test_same_seed_same_data():
     run_demo(tickets=150, customers=10)
     first = _snapshot()
