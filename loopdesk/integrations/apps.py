@@ -14,5 +14,6 @@ class IntegrationsConfig(AppConfig):
         from . import services, tasks  # noqa: F401  (registers the periodic sweep)
 
         ticket_event.connect(services.on_ticket_event, dispatch_uid="integrations.on_ticket_event")
+        services._active_endpoints.connect(services.Endpoint)
         register(Panel(key="integrations", url_name="integrations:ticket_panel", title=_("Linked systems"),
                        column="side", order=60))

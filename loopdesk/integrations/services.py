@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from loopdesk.accounts.roles import Perm, require
+from loopdesk.core.caches import ProcessCache
 from loopdesk.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from loopdesk.core.services import record_audit, refuse_unknown
 from loopdesk.tickets.models import Event, Ticket
@@ -451,6 +452,10 @@ def on_ticket_event(*, ticket: Ticket, event: Event, **_kwargs: Any) -> None:
             return
     else:
         return
-    for endpoint in Endpoint.objects.filter(active=True):
+    for endpoint in _active_endpoints.get("all", lambda: list(Endpoint.objects.filter(active=True))):
         if endpoint.wants(name):
             send(endpoint=endpoint, event=name, ticket=ticket)
+
+
+# Every ticket created asks which endpoints subscribe: cached per process (core.caches; cleared on change).
+_active_endpoints = ProcessCache("integrations-endpoints")
