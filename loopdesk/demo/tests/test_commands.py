@@ -86,10 +86,11 @@ def test_run_keeps_the_demo_password_and_honours_the_variable(db, settings, tmp_
     monkeypatch.delenv("LOOPDESK_DEMO_PASSWORD", raising=False)
     run = Run(stdout=StringIO(), stderr=StringIO())
     first = run._demo_password(5, 60, 0)
-    assert first and Ticket.objects.count() == 60
+    tickets = Ticket.objects.count()  # the 60 requests, and the problems the demo raises from them
+    assert first and tickets >= 60
     assert authenticate(username="agent", password=first) is not None
     assert run._demo_password(5, 60, 0) == first  # second start: same password, no new data
-    assert Ticket.objects.count() == 60
+    assert Ticket.objects.count() == tickets
     monkeypatch.setenv("LOOPDESK_DEMO_PASSWORD", "chosen-pass-42")
     assert run._demo_password(5, 60, 0) == "chosen-pass-42"
     assert authenticate(username="customer", password="chosen-pass-42") is not None
