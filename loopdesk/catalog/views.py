@@ -97,6 +97,25 @@ def _form_response(request, *, form, title: str, action: str, target: str, back:
     return render(request, "catalog/form_page.html", context, status=status)
 
 
+def _submit(request, form, save):
+    """The part every contract form shares: only contract managers may use it; on a valid POST, `save`
+    (given the cleaned data) writes and returns the response. Otherwise returns (None, status, refusal)
+    for the form page, with the service's messages on the form."""
+    try:
+        if not services.can_manage_contracts(request.user):
+            raise Forbidden(_("You may not manage contracts."))
+        if request.method != "POST":
+            return None, 200, None
+        if not form.is_valid():
+            return None, 422, None
+        return save(dict(form.cleaned_data)), 200, None
+    except Forbidden as exc:
+        return None, exc.status, exc.detail
+    except DomainError as exc:
+        apply_domain_errors(form, exc)
+        return None, exc.status, None
+
+
 @staff_only
 @require_http_methods(["GET", "POST"])
 def contract_add(request):
@@ -107,28 +126,20 @@ def contract_add(request):
         company = Company.objects.visible_to(request.user).filter(pk=int(company_id)).first()
         initial["company_code"] = company.code if company else ""
     form = ContractForm(request.POST or None, initial=initial)
-    status, refusal = 200, None
-    try:
-        if not services.can_manage_contracts(request.user):
-            raise Forbidden(_("You may not manage contracts."))
-        if request.method == "POST":
-            status = 422
-            if form.is_valid():
-                values = dict(form.cleaned_data)
-                code = values.pop("company_code").strip()
-                company = Company.objects.visible_to(request.user).filter(code__in={code, code.upper()}).first()
-                if company is None:
-                    raise ValidationFailed(fields={"company_code": [_("No customer with this code.")]})
-                contract = services.create_contract(actor=request.user, company=company, **values)
-                messages.success(request, _("Contract %(number)s added.") % {"number": contract.number})
-                return redirect("catalog:contract", pk=contract.pk)
-    except Forbidden as exc:
-        refusal, status = exc.detail, exc.status
-    except DomainError as exc:
-        apply_domain_errors(form, exc)
-        status = exc.status
-    return _form_response(request, form=form, title=_("Add contract"), action=request.get_full_path(),
-                          target="#contract", back=reverse("catalog:contracts"), refusal=refusal, status=status)
+
+    def save(values):
+        code = values.pop("company_code").strip()
+        company = Company.objects.visible_to(request.user).filter(code__in={code, code.upper()}).first()
+        if company is None:
+            raise ValidationFailed(fields={"company_code": [_("No customer with this code.")]})
+        contract = services.create_contract(actor=request.user, company=company, **values)
+        messages.success(request, _("Contract %(number)s added.") % {"number": contract.number})
+        return redirect("catalog:contract", pk=contract.pk)
+
+    done, status, refusal = _submit(request, form, save)
+    return done or _form_response(request, form=form, title=_("Add contract"), action=request.get_full_path(),
+                                  target="#contract", back=reverse("catalog:contracts"), refusal=refusal,
+                                  status=status)
 
 
 @staff_only
@@ -139,24 +150,18 @@ def contract_edit(request, pk: int):
     initial = {name: getattr(contract, name) for name in (
         "level", "status", "starts_on", "ends_on", "overage", "designated_engineer", "notes")}
     form = ContractEditForm(request.POST or None, initial=initial)
-    status, refusal = 200, None
-    try:
-        if not services.can_manage_contracts(request.user):
-            raise Forbidden(_("You may not manage contracts."))
-        if request.method == "POST":
-            status = 422
-            if form.is_valid():
-                services.update_contract(actor=request.user, contract=contract, **form.cleaned_data)
-                messages.success(request, _("Contract %(number)s saved.") % {"number": contract.number})
-                return redirect("catalog:contract", pk=contract.pk)
-    except Forbidden as exc:
-        refusal, status = exc.detail, exc.status
-    except DomainError as exc:
-        apply_domain_errors(form, exc)
-        status = exc.status
-    return _form_response(request, form=form, title=_("Edit contract %(number)s") % {"number": contract.number},
-                          action=request.get_full_path(), target="#contract",
-                          back=reverse("catalog:contract", args=[contract.pk]), refusal=refusal, status=status)
+
+    def save(values):
+        services.update_contract(actor=request.user, contract=contract, **values)
+        messages.success(request, _("Contract %(number)s saved.") % {"number": contract.number})
+        return redirect("catalog:contract", pk=contract.pk)
+
+    done, status, refusal = _submit(request, form, save)
+    return done or _form_response(
+        request, form=form, title=_("Edit contract %(number)s") % {"number": contract.number},
+        action=request.get_full_path(), target="#contract", back=reverse("catalog:contract", args=[contract.pk]),
+        refusal=refusal, status=status,
+    )
 
 
 @staff_only
@@ -165,27 +170,19 @@ def entitlement_add(request, pk: int):
     """Add an entitlement to a contract; on success (htmx) the entitlements section is redrawn."""
     contract = visible_contract(request, pk)
     form = EntitlementForm(request.POST or None, initial={"period": "monthly"})
-    status, refusal = 200, None
-    try:
-        if not services.can_manage_contracts(request.user):
-            raise Forbidden(_("You may not manage contracts."))
-        if request.method == "POST":
-            status = 422
-            if form.is_valid():
-                services.add_entitlement(actor=request.user, contract=contract, **form.cleaned_data)
-                if request.htmx:
-                    return render(request, "catalog/_entitlements.html", detail_context(request, contract))
-                messages.success(request, _("Entitlement added."))
-                return redirect("catalog:contract", pk=contract.pk)
-    except Forbidden as exc:
-        refusal, status = exc.detail, exc.status
-    except DomainError as exc:
-        apply_domain_errors(form, exc)
-        status = exc.status
-    response = _form_response(request, form=form, title=_("Add entitlement"), action=request.get_full_path(),
-                              target="#entitlements",
-                              back=reverse("catalog:contract", args=[contract.pk]), refusal=refusal, status=status)
-    return response
+
+    def save(values):
+        services.add_entitlement(actor=request.user, contract=contract, **values)
+        if request.htmx:
+            return render(request, "catalog/_entitlements.html", detail_context(request, contract))
+        messages.success(request, _("Entitlement added."))
+        return redirect("catalog:contract", pk=contract.pk)
+
+    done, status, refusal = _submit(request, form, save)
+    return done or _form_response(
+        request, form=form, title=_("Add entitlement"), action=request.get_full_path(), target="#entitlements",
+        back=reverse("catalog:contract", args=[contract.pk]), refusal=refusal, status=status,
+    )
 
 
 @staff_only
