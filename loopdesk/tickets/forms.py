@@ -9,9 +9,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from loopdesk.accounts.models import Group, User
+from loopdesk.accounts.models import Group, Membership, User
 from loopdesk.accounts.roles import Role
 from loopdesk.assets.models import Asset
+from loopdesk.core.caches import ProcessCache
 from loopdesk.core.customfields import definitions
 from loopdesk.core.errors import DomainError
 from loopdesk.core.models import CustomField
@@ -309,6 +310,21 @@ class TransitionForm(Form):
         return out
 
 
+# The assignment form's option lists, shared by every ticket page for a few seconds: building them
+# from the three querysets cost more than the rest of the page. The fields keep their querysets, so a
+# submitted choice is still checked against the database.
+_assign_choices = ProcessCache("tickets.assign_choices", ttl=10.0)
+_assign_choices.connect(Group, User, Membership, Organization)
+
+
+def _load_assign_choices() -> dict[str, list[tuple[Any, str]]]:
+    return {
+        "group": [("", "—"), *Group.objects.filter(active=True).values_list("id", "name")],
+        "assignee": [("", "—"), *((user.pk, str(user)) for user in staff_users())],
+        "partner": [("", "—"), *Organization.objects.partners().filter(active=True).values_list("id", "name")],
+    }
+
+
 class AssignForm(Form):
     group = forms.ModelChoiceField(
         label=_("Assignment group"), required=False, queryset=Group.objects.filter(active=True), empty_label="—"
@@ -322,6 +338,8 @@ class AssignForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = staff_users()
+        for name, choices in _assign_choices.get("all", _load_assign_choices).items():
+            self.fields[name].choices = choices
 
 
 class LinkForm(Form):

@@ -23,3 +23,22 @@ def test_select_markup_is_djangos():
         theirs = Sample(initial={"plain": "b"}, renderer=DjangoTemplates())[name].as_widget()
         assert _squeeze(ours) == _squeeze(theirs), name
     assert isinstance(Sample().renderer, FormRenderer)
+
+
+class Inputs(forms.Form):
+    text = forms.CharField(label='名称 & "别名"', max_length=20, widget=forms.TextInput(attrs={"placeholder": "a<b"}))
+    number = forms.IntegerField(min_value=1, required=False)
+    email = forms.EmailField(label_suffix="：")
+    when = forms.DateField(widget=forms.DateInput(attrs={"type": "date", "data-on": True, "hidden-off": False}))
+    secret = forms.CharField(widget=forms.PasswordInput(render_value=True))
+    hidden = forms.CharField(widget=forms.HiddenInput)
+
+
+def test_input_and_label_markup_is_djangos():
+    data = {"text": '甲 & "乙" <丙>', "number": "x", "email": "a@b.cn", "when": "2026-12-02", "secret": "s<", "hidden": "h&"}
+    for bound in (Inputs(), Inputs(data=data), Inputs(auto_id=False)):
+        theirs = Inputs(data=bound.data if bound.is_bound else None, auto_id=bound.auto_id, renderer=DjangoTemplates())
+        for name in Inputs.base_fields:
+            assert _squeeze(bound[name].as_widget()) == _squeeze(theirs[name].as_widget()), name
+            assert _squeeze(bound[name].label_tag()) == _squeeze(theirs[name].label_tag()), name
+            assert _squeeze(bound[name].as_field_group()) == _squeeze(theirs[name].as_field_group()), name

@@ -26,7 +26,7 @@ def new_ticket(w, due=None, actor=None, company=None, **kw):
 
 
 def numbers(response) -> list[str]:
-    return [t.number for t in response.context["rows"]]
+    return [t["number"] for t in response.context["rows"]]
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ def new_ticket(w, actor=None, company=None, **kw):
 
 
 def numbers(response) -> set[str]:
-    return {t.number for t in response.context["rows"]}
+    return {t["number"] for t in response.context["rows"]}
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_queue_sort_and_keyset_pagination(agent_client, world, monkeypatch):
         seen, cursor = [], ""
         while True:
             r = agent_client.get(url, {"sort": sort, "cursor": cursor})
-            seen += [t.number for t in r.context["rows"]]
+            seen += [t["number"] for t in r.context["rows"]]
             cursor = r.context["next_cursor"]
             if not cursor:
                 break

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import json
 from typing import Any
 
@@ -17,10 +18,12 @@ from django.db import connection
 from django.db.models import Q, Subquery, Value
 from django.db.models.functions import Concat
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_datetime
-from django.utils.timesince import timesince, timeuntil
+from django.utils.timesince import timesince
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -237,21 +240,52 @@ def _rows(qs, order: tuple[str, ...], n: int) -> list[Ticket]:
     return list(Ticket.objects.filter(pk__in=ids).select_related(*ROW_RELATED).only(*ROW_FIELDS).order_by(*order))
 
 
-def time_to_breach(row: Ticket, now: datetime.datetime) -> None:
-    """The row badge: `ttb_class` overdue / soon (< 1 h) / ok, and `ttb_text`; nothing when no clock runs."""
-    row.ttb_class = row.ttb_text = ""
+def time_to_breach(row: Ticket, now: datetime.datetime) -> tuple[str, str]:
+    """The row badge: its class (overdue / soon (< 1 h) / ok) and text; empty when no clock runs."""
     if row.due_at is None or not row.is_open:
-        return
+        return "", ""
     if row.due_at <= now:
-        row.ttb_class = "overdue"
-        row.ttb_text = _("%(time)s overdue") % {"time": timesince(row.due_at, now, depth=1)}
-    else:
-        row.ttb_class = "soon" if row.due_at - now < SOON else "ok"
-        row.ttb_text = timeuntil(row.due_at, now, depth=2)
+        return "overdue", _("%(time)s overdue") % {"time": _span(now - row.due_at, depth=1)}
+    return ("soon" if row.due_at - now < SOON else "ok"), _span(row.due_at - now, depth=2)
 
 
-def queue_page(user, p: dict[str, Any], group_ids: list[int]) -> tuple[list[Ticket], str]:
-    """One page of rows and the cursor of the next page ("" when this is the last)."""
+def _span(delta: datetime.timedelta, *, depth: int) -> str:
+    """Django's timesince text for a duration. Below four weeks the text depends only on the whole
+    minutes (no months are involved), so those are remembered per language."""
+    if delta >= datetime.timedelta(days=28):
+        return timesince(timezone.now() - delta, timezone.now(), depth=depth)
+    return _span_in_minutes(get_language(), int(delta.total_seconds() // 60), depth)
+
+
+@functools.lru_cache(maxsize=4096)
+def _span_in_minutes(language: str, minutes: int, depth: int) -> str:
+    now = timezone.now()
+    return timesince(now - datetime.timedelta(minutes=minutes), now, depth=depth)
+
+
+def _local(value: datetime.datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def row_view(row: Ticket, now: datetime.datetime, labels: dict[str, Any]) -> dict[str, Any]:
+    """What a queue row shows, as plain strings: the template then only looks up dict keys, which
+    costs a fraction of resolving model attributes, filters and {% url %} fifty times a page."""
+    ttb_class, ttb_text = time_to_breach(row, now)
+    return {
+        "pk": row.pk, "number": row.number, "url": labels["url"].replace("/0/", f"/{row.pk}/"), "title": row.title,
+        "status": row.status, "status_label": row.get_status_display(),  # from the workflow version, cached
+        "priority": row.priority, "priority_label": labels["priority"].get(row.priority, row.priority),
+        "company": row.company.name,
+        "category": str(row.category) if row.category_id else "—",
+        "group": row.group.name if row.group_id else "—",
+        "assignee": str(row.assignee) if row.assignee_id else "—",
+        "updated": _local(row.updated_at), "ttb_class": ttb_class, "ttb_text": ttb_text,
+        "ttb_title": f"{labels['due']} {_local(row.due_at)}" if ttb_class else "",
+    }
+
+
+def queue_page(user, p: dict[str, Any], group_ids: list[int]) -> tuple[list[dict[str, Any]], str]:
+    """One page of rows (row_view dicts) and the cursor of the next page ("" when this is the last)."""
     sort = p["sort"]
     qs = filtered_tickets(user, p, group_ids)
     if sort == "due":
@@ -260,15 +294,13 @@ def queue_page(user, p: dict[str, Any], group_ids: list[int]) -> tuple[list[Tick
         qs = after_cursor(qs, sort, p.get("cursor") or "")
         rows = list(qs.select_related(*ROW_RELATED).only(*ROW_FIELDS).order_by(*SORTS[sort])[: PAGE_SIZE + 1])
     next_cursor = encode_cursor(rows[PAGE_SIZE - 1], sort) if len(rows) > PAGE_SIZE else ""
-    rows = rows[:PAGE_SIZE]
     # Labels translated once per page, not once per row (get_FOO_display re-evaluates every choice).
-    priority_labels = {code: str(label) for code, label in Priority.choices}
+    labels = {
+        "priority": {code: str(label) for code, label in Priority.choices}, "due": _("Due"),
+        "url": reverse("tickets:detail", args=[0]),  # one reverse() per page, the row's id put in its place
+    }
     now = timezone.now()
-    for row in rows:
-        time_to_breach(row, now)
-        row.status_label = row.get_status_display()  # from the row's workflow version, cached per process
-        row.priority_label = priority_labels.get(row.priority, row.priority)
-    return rows, next_cursor
+    return [row_view(row, now, labels) for row in rows[:PAGE_SIZE]], next_cursor
 
 
 @require_GET
