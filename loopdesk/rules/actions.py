@@ -544,17 +544,28 @@ _RUNNERS = {
 
 
 def run_safely(action: dict, ticket: Any, *, rule: Any) -> tuple[Any, dict]:
-    """Run one action in a savepoint: a failing action is recorded, never breaks the ticket's change."""
+    """Run one action in a savepoint: a failing action is recorded, never breaks the ticket's change.
+    The ticket's fields are put back too, since a service may have changed the very instance (a ticket
+    being created is not re-read) before the savepoint was rolled back."""
     from loopdesk.core.errors import DomainError
 
+    fields = [f.attname for f in type(ticket)._meta.concrete_fields]
+    before = {name: getattr(ticket, name) for name in fields}
     try:
         with transaction.atomic():
             return run(action, ticket, rule=rule)
     except DomainError as error:
+        _restore(ticket, before)
         detail = error.detail
         if error.fields:
             detail += " " + "; ".join(f"{k}: {' '.join(v)}" for k, v in error.fields.items())
         return ticket, {"type": action["type"], "error": detail}
     except Exception as error:  # noqa: BLE001 - an automation must not break the change that triggered it
+        _restore(ticket, before)
         log.exception("rule %s: action %s failed", getattr(rule, "pk", None), action.get("type"))
         return ticket, {"type": action["type"], "error": type(error).__name__}
+
+
+def _restore(ticket: Any, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(ticket, name, value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from loopdesk.core.customfields import clean_custom_fields, merge_custom_fields
 from loopdesk.core.errors import Forbidden, ValidationFailed
 from loopdesk.core.services import diff, next_value, refuse_nulls
 from loopdesk.customers.services import add_serving_partner
-from loopdesk.workflows.services import current_version, state_keys_in_phase
+from loopdesk.workflows.services import state_keys_in_phase
 
 from ..choices import (
     OPEN_PHASES,
@@ -59,8 +60,16 @@ def _is_customer(actor: Any) -> bool:
     return actor is not None and scope_for(actor).customer_only
 
 
+# The ticket create_ticket has just inserted, while its "created" event's receivers run (SLA, rules).
+_being_created: ContextVar[Ticket | None] = ContextVar("ticket_being_created", default=None)
+
+
 def _lock(ticket: Ticket) -> Ticket:
-    """Re-read the ticket under a row lock so concurrent writers cannot lose each other's changes."""
+    """Re-read the ticket under a row lock so concurrent writers cannot lose each other's changes.
+    A ticket still being created needs neither: no other transaction can see its row yet, and the
+    receivers of its "created" event (a rule classifying it, say) all change this very instance."""
+    if _being_created.get() is ticket:
+        return ticket
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
@@ -137,19 +146,23 @@ def create_ticket(
     urgency = urgency or Level.MEDIUM
     owner_org = owner_org or company.org
     # The ticket runs on the current version of its workflow, from that version's initial state.
-    version = current_version(type, category=category, org=owner_org)
-    initial = lifecycle.flow_of_version(version).initial or Status.NEW
+    version_id = lifecycle.current_version_id(type, category, owner_org)
+    initial = lifecycle.initial_state(version_id)
     ticket = Ticket.objects.create(
-        number=number or _new_number(now), type=type, title=title, description=description, workflow_version=version,
-        status=initial, impact=impact, urgency=urgency, priority=priority or priority_for(impact, urgency),
+        number=number or _new_number(now), type=type, title=title, description=description,
+        workflow_version_id=version_id, status=initial, impact=impact, urgency=urgency, priority=priority or priority_for(impact, urgency),
         channel=channel or (Channel.PORTAL if customer else Channel.AGENT), category=category, company=company,
         contact=contact, asset=asset, owner_org=owner_org, group=group, assignee=assignee,
         created_by=actor, custom_fields=cleaned_custom, created_at=now, updated_at=now,
     )
-    record_event(
-        ticket, actor=actor, kind=Event.Kind.CREATED, at=now,
-        data={"channel": ticket.channel, "priority": ticket.priority, "type": ticket.type},
-    )
+    token = _being_created.set(ticket)
+    try:
+        record_event(
+            ticket, actor=actor, kind=Event.Kind.CREATED, at=now,
+            data={"channel": ticket.channel, "priority": ticket.priority, "type": ticket.type},
+        )
+    finally:
+        _being_created.reset(token)
     return ticket
 
 

@@ -55,18 +55,28 @@ def _fallback() -> Flow:
 
 
 def resolve_version_id(ticket: Any) -> int | None:
-    """The version a ticket runs on: its own, else the current one of its workflow (remembered for a
-    few seconds per type/category/organisation so a list of unbound tickets costs one query)."""
+    """The version a ticket runs on: its own, else the current one of its workflow."""
     if ticket.workflow_version_id is not None:
         return ticket.workflow_version_id
+    return current_version_id(ticket.type, ticket.category if ticket.category_id else None,
+                              ticket.owner_org if ticket.owner_org_id else None)
+
+
+def current_version_id(ticket_type: str, category: Any, org: Any) -> int | None:
+    """The current version of the workflow for a ticket of this type, category and organisation,
+    remembered for a few seconds per process (new tickets and lists of unbound tickets then cost no
+    query; a publish in another process reaches them within RESOLVE_TTL)."""
 
     def compute() -> int | None:
-        category = ticket.category if ticket.category_id else None
-        org = ticket.owner_org if ticket.owner_org_id else None
-        version = current_version(ticket.type, category=category, org=org)
+        version = current_version(ticket_type, category=category, org=org)
         return version.pk if version else None
 
-    return remembered_current((ticket.type, ticket.category_id, ticket.owner_org_id), compute)
+    key = (ticket_type, category.pk if category is not None else None, org.pk if org is not None else None)
+    return remembered_current(key, compute)
+
+
+def initial_state(version_id: int | None) -> str:
+    return (flow_for_version(version_id) if version_id is not None else _fallback()).initial or Status.NEW
 
 
 def flow_of(ticket: Any) -> Flow:
