@@ -26,7 +26,12 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
-        return self.display_name or self.get_full_name() or self.username
+        return User.label(self.display_name, self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def label(display_name: str, first_name: str, last_name: str, username: str) -> str:
+        """What str(user) shows, from the columns alone (for lists read as values)."""
+        return display_name or f"{first_name} {last_name}".strip() or username
 
     @property
     def roles(self) -> set[str]:

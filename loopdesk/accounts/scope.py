@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from loopdesk.core.caches import ProcessCache
 from loopdesk.orgs.models import Organization
 
 from .roles import Role
@@ -32,16 +33,35 @@ class Scope:
 NOTHING = Scope()
 
 
+# Scopes (and roles) per user, for a few seconds per process: computing one costs two queries on every
+# request. A membership, organisation, contact or group change in this process clears them at once;
+# other processes see it within SCOPE_TTL seconds.
+SCOPE_TTL = 5.0
+_scopes = ProcessCache("accounts.scopes", ttl=SCOPE_TTL)
+
+
 def scope_for(user) -> Scope:
-    """The user's scope, computed once per user object (i.e. once per request)."""
+    """The user's scope, computed once per user object (i.e. once per request) and remembered for a
+    few seconds per process."""
     if user is None or not user.is_authenticated or not user.is_active:
         return NOTHING
     cached = getattr(user, "_loopdesk_scope", None)
     if cached is not None:
         return cached
-    scope = _compute(user)
+
+    def compute() -> tuple[Scope, set[str] | None]:
+        scope = _compute(user)
+        return scope, getattr(user, "_roles", None)
+
+    scope, roles = _scopes.get((user.pk, user.is_superuser), compute)
+    if roles is not None and not hasattr(user, "_roles"):
+        user._roles = set(roles)
     user._loopdesk_scope = scope
     return scope
+
+
+def forget_scopes(**_kwargs) -> None:
+    _scopes.clear()
 
 
 def _compute(user) -> Scope:

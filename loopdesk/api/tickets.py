@@ -17,14 +17,14 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from loopdesk.core.errors import ValidationFailed
+from loopdesk.core.errors import NotFound, ValidationFailed
 from loopdesk.core.models import CustomField
 from loopdesk.tickets import services
 from loopdesk.tickets.models import Ticket
 
 from .auth import ApiRequest
 from .pagination import DEFAULT_LIMIT, MAX_LIMIT, _check_types, make_cursor, paginate, read_cursor
-from .refs import Resolver, get_or_404
+from .refs import Resolver
 from .schemas import ERRORS, WRITE_ERRORS, Id, text
 from .ticket_schemas import (
     ChannelName,
@@ -79,13 +79,12 @@ class TicketFilters(Schema):
     cursor: Cursor | None = None
 
 
-def visible_tickets(user: Any):
-    return Ticket.objects.visible_to(user).with_related()
-
-
 def get_ticket(request: ApiRequest, ticket_id: int) -> Ticket:
     """The ticket if the caller may see it, else 404."""
-    return get_or_404(visible_tickets(request.auth), ticket_id)
+    try:
+        return Ticket.objects.visible_to(request.auth).one(ticket_id)
+    except Ticket.DoesNotExist:
+        raise NotFound(_("No such object, or you may not see it.")) from None
 
 
 def _aware(value: datetime.datetime) -> datetime.datetime:
@@ -121,7 +120,7 @@ def _custom_field_filters(request: ApiRequest) -> Q:
 
 def _filtered(request: ApiRequest, f: TicketFilters):
     user = request.auth
-    qs = visible_tickets(user)
+    qs = Ticket.objects.visible_to(user).for_list()
     exact = {
         "status": f.status,
         "type": f.type,
@@ -165,7 +164,7 @@ def _picked(qs, order: tuple[str, ...], n: int) -> list[Ticket]:
     """The first n rows of qs in order: ids chosen first, then only those rows loaded with what they
     show (joined before the LIMIT, PostgreSQL would join every open ticket of the scope, then sort)."""
     ids = qs.order_by(*order).values("id")[:n]
-    return list(Ticket.objects.filter(pk__in=ids).with_related().order_by(*order))
+    return list(Ticket.objects.filter(pk__in=ids).for_list().order_by(*order))
 
 
 def _due_page(qs, cursor: str | None, limit: int) -> tuple[list[Ticket], str | None]:

@@ -53,3 +53,34 @@ class ProcessCache:
 def clear_all() -> None:
     for cache in _registry:
         cache.clear()
+
+
+class ReferenceRows:
+    """Every row of a small reference table (categories, organisations, groups) by id, loaded once per
+    `ttl` seconds per process and cleared by a save or delete in this process. `attach` puts copies on
+    other objects' foreign keys, so a page showing one ticket needs no query per lookup; each caller
+    gets its own copy, never an instance another request may be reading."""
+
+    def __init__(self, model: Any, *, ttl: float = 10.0) -> None:
+        self.model = model
+        self.cache = ProcessCache(f"reference:{model._meta.label}", ttl=ttl)
+        self.cache.connect(model)
+
+    def rows(self) -> dict[int, Any]:
+        return self.cache.get("all", lambda: self.model._default_manager.in_bulk())
+
+    def attach(self, obj: Any, *fields: str) -> None:
+        """Set `obj.<field>` for each foreign key field to a copy of the cached row (None stays None)."""
+        import copy
+
+        rows = self.rows()
+        for field in fields:
+            pk = getattr(obj, f"{field}_id")
+            if pk is None:
+                continue
+            row = rows.get(pk)
+            if row is None:  # created in another process since the cache was filled
+                self.cache.clear()
+                row = self.rows().get(pk)
+            if row is not None:
+                setattr(obj, field, copy.copy(row))

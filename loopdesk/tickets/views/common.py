@@ -37,7 +37,7 @@ def staff_only(view):
 def visible_ticket(request, pk: int) -> Ticket:
     """The ticket if the user may see it, else 404 (never 403: its existence is not revealed)."""
     try:
-        return Ticket.objects.visible_to(request.user).with_related().get(pk=pk)
+        return Ticket.objects.visible_to(request.user).one(pk)
     except Ticket.DoesNotExist:
         raise Http404 from None
 

@@ -13,24 +13,21 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from loopdesk.accounts.models import Group, User
+from loopdesk.accounts.models import User
 from loopdesk.assets.models import Asset
 from loopdesk.customers.models import Contact
-from loopdesk.orgs.models import Organization
 
 from ..choices import LinkKind
-from ..models import Attachment, Category, Event, Ticket
+from ..models import Attachment, Event, Ticket, reference_rows
 from ..services.lifecycle import status_labels
 
 # Related objects a change can name, by field: model and how to fetch it cheaply.
 _RELATED: dict[str, Any] = {
-    "category": Category.objects.all(),
     "contact": Contact.objects.select_related("company"),
     "asset": Asset.objects.select_related("product_version__product"),
-    "group": Group.objects.all(),
     "assignee": User.objects.all(),
-    "partner_org": Organization.objects.all(),
 }
+_REFERENCES = {"category": "category", "group": "group", "partner_org": "org"}  # field → reference_rows()
 # Events already shown as their comment or attachment entry.
 _SHOWN_ELSEWHERE = {Event.Kind.COMMENTED, Event.Kind.ATTACHED}
 _LONG_TEXT = {"description", "resolution"}
@@ -76,12 +73,16 @@ def _resolve_names(events: list[Event]) -> dict[str, dict[Any, str]]:
     wanted: dict[str, set] = {}
     for event in events:
         for name, pair in event.changes.items():
-            if name in _RELATED:
+            if name in _RELATED or name in _REFERENCES:
                 wanted.setdefault(name, set()).update(v for v in pair if isinstance(v, int))
     names: dict[str, dict[Any, str]] = {}
-    # One query per model: assignee and partner changes share users/organisations with nothing else.
+    # Categories, groups and organisations from the per-process reference cache; one query per other model.
     for name, ids in wanted.items():
-        names[name] = {obj.pk: str(obj) for obj in _RELATED[name].filter(pk__in=ids)}
+        if name in _REFERENCES:
+            rows = reference_rows(_REFERENCES[name]).rows()
+            names[name] = {pk: str(rows[pk]) for pk in ids if pk in rows}
+        else:
+            names[name] = {obj.pk: str(obj) for obj in _RELATED[name].filter(pk__in=ids)}
     return names
 
 
