@@ -137,6 +137,7 @@ def test_detail_query_count_does_not_grow(client, world, django_assert_num_queri
         Contact.objects.create(company=world.acme, name=f"联系人{i}", phone=f"010-1234567{i}")
         create_site(actor=world.admin, company=world.acme, name=f"网点{i}")
         _ticket(world, title=f"工单{i}")
+    client.get(detail_url(world.acme))  # warm again: saving contacts cleared the remembered scopes
     with django_assert_num_queries(BASELINE["detail"]):
         assert client.get(detail_url(world.acme)).status_code == 200
 
