@@ -120,12 +120,10 @@ class TicketQuerySet(models.QuerySet):
         """The ticket `pk` of this queryset with what with_related() loads, the small reference rows
         (category, organisations, group) taken from the per-process cache: a ticket page then costs
         three queries fewer. Raises Ticket.DoesNotExist."""
-        from loopdesk.assets.models import Asset
-
-        ticket = self.select_related("company").prefetch_related(
-            "contact", "assignee", "created_by",
-            models.Prefetch("asset", queryset=Asset.objects.select_related("product_version__product")),
-            models.Prefetch("merged_into", queryset=Ticket.objects.only("id", "number")),
+        # Joined for one row, the customer, contact and asset cost about a millisecond of planning,
+        # less than a query each.
+        ticket = self.select_related("company", "contact", "asset__product_version__product").prefetch_related(
+            "assignee", "created_by", models.Prefetch("merged_into", queryset=Ticket.objects.only("id", "number")),
         ).get(pk=pk)
         attach_references(ticket)
         return ticket
