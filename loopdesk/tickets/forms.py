@@ -18,6 +18,7 @@ from loopdesk.core.errors import DomainError
 from loopdesk.core.models import CustomField
 from loopdesk.customers.models import Contact
 from loopdesk.orgs.models import Organization
+from loopdesk.workflows.services import state_choices
 
 from .choices import Channel, Level, LinkKind, Priority, Responsibility, Status, TicketType
 from .models import Category
@@ -87,10 +88,8 @@ class QueueFilterForm(Form):
 
     tab = forms.ChoiceField(choices=TABS, required=False, widget=forms.HiddenInput)
     q = forms.CharField(label=_("Title or number"), required=False, max_length=200)
-    status = forms.ChoiceField(
-        label=_("Status"), required=False,
-        choices=[("open", _("Open")), ("all", _("All statuses")), *Status.choices],
-    )
+    STATUS_SCOPES = (("open", _("Open")), ("all", _("All statuses")))
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[*STATUS_SCOPES, *Status.choices])
     type = forms.ChoiceField(label=_("Type"), required=False, choices=_blank(_("All types")) + TicketType.choices)
     priority = forms.TypedChoiceField(
         label=_("Priority"), required=False, coerce=int, empty_value=None,
@@ -118,6 +117,8 @@ class QueueFilterForm(Form):
         self.fields["group"].choices = _blank(_("All groups")) + list(
             Group.objects.filter(active=True).values_list("id", "name")
         )
+        # Every state of the workflows in use (e.g. a work order's "waiting for parts"), not only the built-in ones.
+        self.fields["status"].choices = [*self.STATUS_SCOPES, *(state_choices() or Status.choices)]
 
     def clean_assignee(self) -> str:
         value = self.cleaned_data["assignee"].strip()

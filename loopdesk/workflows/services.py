@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loopdesk.accounts.roles import Perm, require
+from loopdesk.core.caches import ProcessCache
 from loopdesk.core.errors import Conflict, NotFound, ValidationFailed
 from loopdesk.core.services import record_audit
 
 from . import defaults
-from .flow import forget
+from .flow import forget, pick_label
 from .hooks import ticket_store
 from .models import TicketMigration, Workflow, WorkflowVersion
 from .validation import Problem, validate
@@ -382,6 +383,30 @@ def state_keys_in_phase(phase: str) -> set[str]:
             if isinstance(state, dict) and state.get("phase") == phase:
                 keys.add(state.get("key"))
     return keys
+
+
+_state_choices = ProcessCache("workflows.state_choices", ttl=10.0)
+_state_choices.connect(WorkflowVersion)
+
+
+def state_choices() -> list[tuple[str, str]]:
+    """(key, label) of every state of a published or retired workflow version, for filters: the
+    built-in statuses first in their order, then the workflows' own states by label (the first label
+    a key has, in the active language)."""
+    from django.utils.translation import get_language
+
+    def load() -> list[tuple[str, str]]:
+        labels: dict[str, str] = {}
+        for definition in WorkflowVersion.objects.exclude(status=V.DRAFT).order_by("-id").values_list(
+                "definition", flat=True):
+            for state in (definition or {}).get("states", []):
+                if isinstance(state, dict) and state.get("key") and state["key"] not in labels:
+                    labels[state["key"]] = pick_label(state.get("label"), default=state["key"])
+        known = [key for key in defaults.known_labels() if key in labels]
+        rest = sorted((key for key in labels if key not in known), key=lambda k: labels[k])
+        return [(key, labels[key]) for key in known + rest]
+
+    return _state_choices.get(get_language(), load)
 
 
 def category_by_id(pk: int) -> Any:

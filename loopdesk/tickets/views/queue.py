@@ -33,7 +33,7 @@ from loopdesk.core.customfields import definitions
 from loopdesk.core.models import CustomField
 from loopdesk.customers.models import Company
 
-from ..choices import Priority, Status
+from ..choices import Priority
 from ..forms import QueueFilterForm
 from ..models import Category, Ticket, status_label
 from .common import staff_only
@@ -128,8 +128,8 @@ def filtered_tickets(user, p: dict[str, Any], group_ids: list[int]):
     status = p["status"]
     if status == "open":
         qs = qs.filter(is_open=True)
-    elif status in Status.values:
-        qs = qs.filter(status=status)
+    elif status and status != "all":
+        qs = qs.filter(status=status)  # a state key the form offered (built-in or a workflow's own)
     for name in ("type", "channel", "priority"):
         if p.get(name):
             qs = qs.filter(**{name: p[name]})

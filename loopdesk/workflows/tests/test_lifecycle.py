@@ -252,3 +252,18 @@ def test_deciding_transitions_costs_no_query_once_cached(world):
             assert available_transitions(t, actor=world.agent)
         assert t.get_status_display()
     assert len(queries) == 0
+
+
+def test_queue_filters_by_a_workflows_own_state(world, client):
+    publish(world, with_waiting_parts())
+    waiting = transition_ticket(actor=world.engineer, ticket=new_ticket(world), to="in_progress")
+    waiting = transition_ticket(actor=world.engineer, ticket=waiting, to="waiting_parts")
+    other = create_ticket(actor=world.agent, title="另一个请求", description="还没处理", company=world.acme)
+    client.force_login(world.agent)
+    with translation.override("zh-hans"):
+        page = client.get("/tickets/", {"status": "waiting_parts", "tab": "all"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    numbers = {row["number"] for row in page.context["rows"]}
+    assert waiting.number in numbers and other.number not in numbers
+    assert ("waiting_parts", "等待备件") in page.context["form"].fields["status"].choices
+    assert '<option value="waiting_parts" selected>' in page.content.decode()
