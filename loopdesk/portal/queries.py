@@ -258,3 +258,36 @@ def home_product_id(company_id: int | None) -> int | None:
 def next_questions(user) -> list:
     company_id = customer_company_id(user)
     return predict(company_id, home_product_id(company_id), user=user) if company_id else []
+
+
+@dataclass
+class Promise:
+    """One target of the customer's SLA on a request, as the contact sees it (no OLA, no policy name)."""
+
+    metric: str
+    label: str
+    state: str  # met / missed / paused / due / overdue
+    due_at: datetime.datetime | None
+    done_at: datetime.datetime | None
+
+
+def service_levels(ticket: Ticket) -> list[Promise]:
+    """The request's current SLA targets (first response, on-site arrival, resolution): met or missed
+    once stopped, else when they are due, or paused while the team waits for the customer."""
+    from loopdesk.sla.models import Clock, Metric, Party, Policy
+
+    shown = (Metric.FIRST_RESPONSE, Metric.ONSITE_ARRIVAL, Metric.RESOLUTION)
+    clocks = Clock.objects.filter(
+        ticket=ticket, current=True, party=Party.CUSTOMER, kind=Policy.Kind.SLA, metric__in=shown,
+    ).only("metric", "state", "due_at", "stopped_at", "met", "breached_at")
+    now = timezone.now()
+    promises = []
+    for clock in sorted(clocks, key=lambda c: shown.index(c.metric)):
+        if clock.state == Clock.State.STOPPED:
+            state = "met" if clock.met else "missed"
+        elif clock.state == Clock.State.PAUSED:
+            state = "paused"
+        else:
+            state = "overdue" if clock.breached_at or (clock.due_at and clock.due_at < now) else "due"
+        promises.append(Promise(clock.metric, Metric(clock.metric).label, state, clock.due_at, clock.stopped_at))
+    return promises

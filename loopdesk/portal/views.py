@@ -120,6 +120,7 @@ def _detail_context(request: PortalRequest, ticket: Ticket, **bound) -> dict:
         "status_words": status_words(ticket.status),
         "timeline": queries.public_timeline(ticket),
         "actions": queries.actions_for(ticket),
+        "service_levels": queries.service_levels(ticket),
         "reply_form": bound.get("reply_form") or ReplyForm(),
         "reopen_form": bound.get("reopen_form") or ReopenForm(),
         "withdraw_form": bound.get("withdraw_form") or WithdrawForm(),
