@@ -296,6 +296,9 @@ class SearchDoc(models.Model):
         verbose_name = _("search document")
         verbose_name_plural = _("search documents")
         constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="kb_searchdoc_unique")]
+        # Broad queries (a word in most documents) walk the documents best first and stop early
+        # instead of sorting every match (knowledge/search.py, _pg_ranked).
+        indexes = [models.Index(fields=["kind", "-quality", "-fresh_day", "-object_id"], name="kb_searchdoc_rank")]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.object_id}"

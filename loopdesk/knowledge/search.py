@@ -18,6 +18,8 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from loopdesk.core.caches import ProcessCache
+
 from .index import day_number, refresh_dictionary
 from .models import Article
 from .segment import QueryTerm, query_terms
@@ -162,24 +164,38 @@ def _pg_ranked(kind: str, terms: list[QueryTerm], visible: QuerySet, today: int,
     """(object_id, title, score) of the best `pool` visible matches, on PostgreSQL.
 
     Scoring reads each document's whole tsvector (title, body and every character, stored out of line),
-    and a broad query matches thousands of articles; the visibility rule over a whole table is costly
-    too. So the matches are first ordered from the small columns only (query terms in the title, then
-    helpful votes, then freshness); the first SCANNED of them are checked against the visibility rule
-    by primary key, and only the first CANDIDATES visible ones are scored."""
+    and a broad query matches thousands of articles. So the matches are first ordered from the small
+    columns only, the first SCANNED of them are checked against the visibility rule in the same
+    statement (a semi-join by primary key), and only the first CANDIDATES visible ones are scored.
+
+    How the SCANNED are picked depends on how broad the query is (PostgreSQL's own estimate): a query
+    matching up to BROAD of the documents takes every match from the GIN index and puts those with
+    query terms in their title first; a broader one (a word most documents contain) walks the
+    documents best first on kb_searchdoc_rank and stops after SCANNED matches, and the title counts
+    only in the ranking."""
+    from django.core.exceptions import EmptyResultSet
+
     query = pg_query(terms)
-    title_hits, title_params = _pg_title_hits(terms)
+    try:
+        visible_sql, visible_params = visible.values("id").query.get_compiler(connection=connection).as_sql()
+    except EmptyResultSet:
+        return []
     with connection.cursor() as cursor:
+        if _pg_broad(cursor, kind, terms):
+            order, order_params = "d.quality DESC, d.fresh_day DESC, d.object_id DESC", []
+        else:
+            title_hits, order_params = _pg_title_hits(terms)
+            order = f"{title_hits} DESC, d.quality DESC, d.fresh_day DESC, d.object_id DESC"
+        # MATERIALIZED: the matches are planned on their own (inlined, the visibility rule's joins
+        # tempt the planner into scanning every document).
         cursor.execute(
-            "SELECT d.id, d.object_id FROM knowledge_searchdoc d, CAST(%s AS tsquery) query "
-            f"WHERE d.kind = %s AND d.vector @@ query "
-            f"ORDER BY {title_hits} DESC, d.quality DESC, d.fresh_day DESC, d.object_id DESC LIMIT %s",
-            [query, kind, *title_params, SCANNED],
+            "WITH m AS MATERIALIZED (SELECT d.id, d.object_id, d.title, d.quality, d.fresh_day "
+            "FROM knowledge_searchdoc d, CAST(%s AS tsquery) query "
+            f"WHERE d.kind = %s AND d.vector @@ query ORDER BY {order} LIMIT %s) "
+            f"SELECT d.id FROM m AS d WHERE d.object_id IN ({visible_sql}) ORDER BY {order} LIMIT %s",
+            [query, kind, *order_params, SCANNED, *visible_params, *order_params, CANDIDATES],
         )
-        matches = cursor.fetchall()
-        if not matches:
-            return []
-        allowed = set(visible.filter(pk__in=[object_id for _id, object_id in matches]).values_list("pk", flat=True))
-        candidates = [doc_id for doc_id, object_id in matches if object_id in allowed][:CANDIDATES]
+        candidates = [row[0] for row in cursor.fetchall()]
         if not candidates:
             return []
         cursor.execute(
@@ -189,6 +205,46 @@ def _pg_ranked(kind: str, terms: list[QueryTerm], visible: QuerySet, today: int,
             [today, query, candidates, pool],
         )
         return cursor.fetchall()
+
+
+BROAD = 0.1  # share of the documents above which a query counts as broad
+
+
+def _pg_broad(cursor: Any, kind: str, terms: list[QueryTerm]) -> bool:
+    """Whether the query is expected to match more than BROAD of the documents. Every term must
+    match, so the query matches at most what its most selective term does; PostgreSQL's estimate
+    for each term alone (an EXPLAIN: planning only) is used, since for a whole query it multiplies
+    the terms' shares as if independent, and words that come together ("NC" and "Cloud") make that
+    far too low."""
+    import json
+
+    total = _documents(cursor)
+    smallest = None
+    for term in terms:
+        cursor.execute(
+            "EXPLAIN (FORMAT JSON) SELECT 1 FROM knowledge_searchdoc d "
+            "WHERE d.kind = %s AND d.vector @@ CAST(%s AS tsquery)",
+            [kind, pg_query([term])],
+        )
+        raw = cursor.fetchone()[0]
+        rows = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"].get("Plan Rows", 0)
+        smallest = rows if smallest is None else min(smallest, rows)
+        if smallest <= BROAD * total:
+            return False
+    return smallest is not None
+
+
+_document_count = ProcessCache("knowledge.document_count", ttl=60.0)
+
+
+def _documents(cursor: Any) -> float:
+    """PostgreSQL's estimate of the number of search documents (from the statistics, no count)."""
+
+    def load() -> float:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'knowledge_searchdoc'::regclass")
+        return max(float(cursor.fetchone()[0] or 0), 1.0)
+
+    return _document_count.get("all", load)
 
 
 def _pg_title_hits(terms: list[QueryTerm]) -> tuple[str, list[str]]:

@@ -40,3 +40,23 @@ def test_relevance(kb, corpus):
         if not set(expected) <= set(top) or (len(expected) == 1 and top[0] != expected[0]):
             failures.append(f"{q!r}: expected {expected}, got {top}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("broad", [0.0, 1e9], ids=["every-query-broad", "no-query-broad"])
+def test_relevance_holds_on_both_postgresql_paths(kb, corpus, monkeypatch, broad):
+    """PostgreSQL picks a broad query's candidates by walking the best documents first and a narrow
+    one's from the index with title matches first (search._pg_ranked); on a corpus whose matches all
+    fit in SCANNED both must give the same ranking, and the expected articles. On SQLite: FTS5, once."""
+    from django.db import connection
+
+    from loopdesk.knowledge import search as search_module
+
+    if connection.vendor != "postgresql" and broad:
+        pytest.skip("one strategy on SQLite")
+    monkeypatch.setattr(search_module, "BROAD", broad)
+    failures = []
+    for q, expected in QUERIES:
+        top = [corpus[h.id] for h in search(kb.customer, q, limit=3)]
+        if not set(expected) <= set(top) or (len(expected) == 1 and top[0] != expected[0]):
+            failures.append(f"{q!r}: expected {expected}, got {top}")
+    assert not failures, "\n".join(failures)
