@@ -235,6 +235,7 @@ def _rebuild(rows: Iterable[list[Any]], texts: Any, make: Any, workers: int | No
         for batch in rows:
             write(batch, _segment_batch([texts(obj) for obj in batch], vectors))
             count += len(batch)
+        _merge_pending()
         return count
     pending: deque = deque()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -248,7 +249,16 @@ def _rebuild(rows: Iterable[list[Any]], texts: Any, make: Any, workers: int | No
             done, future = pending.popleft()
             write(done, future.result())
             count += len(done)
+    _merge_pending()
     return count
+
+
+def _merge_pending() -> None:
+    """After a bulk rebuild, merge the GIN index's pending list (PostgreSQL's fast-update buffer):
+    until autovacuum does it, every search would scan those thousands of unsorted entries."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT gin_clean_pending_list('kb_searchdoc_vector'::regclass)")
 
 
 def reindex_articles(batch: int = BATCH, workers: int | None = None) -> int:
