@@ -18,9 +18,10 @@ _registry: list[ProcessCache] = []
 
 
 class ProcessCache:
-    def __init__(self, name: str, *, ttl: float = 10.0) -> None:
+    def __init__(self, name: str, *, ttl: float = 10.0, max_entries: int | None = None) -> None:
         self.name = name
         self.ttl = ttl
+        self.max_entries = max_entries  # keys from user input: start afresh beyond this many
         self._values: dict[Hashable, tuple[float, Any]] = {}
         self._lock = threading.Lock()
         _registry.append(self)
@@ -33,6 +34,8 @@ class ProcessCache:
             return hit[1]
         value = load()
         with self._lock:
+            if self.max_entries is not None and len(self._values) >= self.max_entries:
+                self._values.clear()
             self._values[key] = (now, value)
         return value
 

@@ -31,8 +31,8 @@ _FRESH_DAYS = 180.0
 _PG_WEIGHTS = "{0.05, 0.1, 0.4, 1.0}"
 _FTS_WEIGHTS = (10.0, 4.0, 0.5)  # bm25 weights of title, body, chars
 TITLE_BONUS = 1.5  # a hit with every query term in its title scores 2.5× as much
-SCANNED = 2000  # PostgreSQL checks visibility for at most this many matches of a query (see _pg_ranked) …
-CANDIDATES = 300  # … and scores at most this many of the visible ones
+SCANNED = 1000  # PostgreSQL checks visibility for at most this many matches of a query (see _pg_ranked) …
+CANDIDATES = 120  # … and scores at most this many of the visible ones (their vectors are read out of line)
 
 
 @dataclass
@@ -227,17 +227,25 @@ def _pg_broad(cursor: Any, kind: str, terms: list[QueryTerm]) -> bool:
     total = _documents(cursor)
     smallest = None
     for term in terms:
-        cursor.execute(
-            "EXPLAIN (FORMAT JSON) SELECT 1 FROM knowledge_searchdoc d "
-            "WHERE d.kind = %s AND d.vector @@ CAST(%s AS tsquery)",
-            [kind, pg_query([term])],
-        )
-        raw = cursor.fetchone()[0]
-        rows = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"].get("Plan Rows", 0)
+        literal = pg_query([term])
+
+        def estimate(literal: str = literal) -> float:
+            cursor.execute(
+                "EXPLAIN (FORMAT JSON) SELECT 1 FROM knowledge_searchdoc d "
+                "WHERE d.kind = %s AND d.vector @@ CAST(%s AS tsquery)",
+                [kind, literal],
+            )
+            raw = cursor.fetchone()[0]
+            return float((json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"].get("Plan Rows", 0))
+
+        rows = _term_estimates.get((kind, literal), estimate)  # the same words come back all day
         smallest = rows if smallest is None else min(smallest, rows)
         if smallest <= BROAD * total:
             return False
     return smallest is not None
+
+
+_term_estimates = ProcessCache("knowledge.term_estimates", ttl=60.0, max_entries=10_000)
 
 
 _document_count = ProcessCache("knowledge.document_count", ttl=60.0)
