@@ -37,7 +37,7 @@ NOTHING = Scope()
 # request. A membership, organisation, contact or group change in this process clears them at once;
 # other processes see it within SCOPE_TTL seconds.
 SCOPE_TTL = 5.0
-_scopes = ProcessCache("accounts.scopes", ttl=SCOPE_TTL)
+_scopes = ProcessCache("accounts.scopes", ttl=SCOPE_TTL, max_entries=10_000)  # one entry per user seen
 
 
 def scope_for(user) -> Scope:
