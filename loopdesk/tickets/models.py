@@ -102,26 +102,13 @@ class TicketQuerySet(models.QuerySet):
     def open(self) -> TicketQuerySet:
         return self.filter(is_open=True)
 
-    def with_related(self) -> TicketQuerySet:
-        """Load what a ticket shows (customer, contact, asset, branches, group, people, category).
-
-        Joined in one query this is a dozen tables, and PostgreSQL then spends far longer choosing a
-        join order (50 ms at a million tickets) than running the query. So only the customer is
-        joined; the small lookups come in one batched query each, by primary key."""
-        from loopdesk.assets.models import Asset
-
-        return self.select_related("company").prefetch_related(
-            "category", "contact", "owner_org", "partner_org", "group", "assignee", "created_by",
-            models.Prefetch("asset", queryset=Asset.objects.select_related("product_version__product")),
-            models.Prefetch("merged_into", queryset=Ticket.objects.only("id", "number")),
-        )
-
     def one(self, pk: int) -> Ticket:
-        """The ticket `pk` of this queryset with what with_related() loads, the small reference rows
-        (category, organisations, group) taken from the per-process cache: a ticket page then costs
-        three queries fewer. Raises Ticket.DoesNotExist."""
-        # Joined for one row, the customer, contact and asset cost about a millisecond of planning,
-        # less than a query each.
+        """The ticket `pk` of this queryset with what its page shows. Raises Ticket.DoesNotExist.
+
+        Joining everything is a dozen tables, and PostgreSQL then spends far longer choosing a join
+        order than running the query. So customer, contact and asset are joined (about a millisecond of
+        planning, less than a query each), the people come in one batched query each, and category,
+        organisations and group from the per-process reference cache (attach_references)."""
         ticket = self.select_related("company", "contact", "asset__product_version__product").prefetch_related(
             "assignee", "created_by", models.Prefetch("merged_into", queryset=Ticket.objects.only("id", "number")),
         ).get(pk=pk)
@@ -129,9 +116,10 @@ class TicketQuerySet(models.QuerySet):
         return ticket
 
     def for_list(self) -> TicketQuerySet:
-        """with_related() for a list of tickets: the related rows carry only what a list item names
-        them by (fifty tickets' worth of full user, organisation and contact rows cost more to build
-        than the queries take)."""
+        """What a list of tickets shows: the customer joined (a dozen joined tables would cost more to
+        plan than to run), the other related rows in one batched query each, carrying only what a list
+        item names them by (fifty tickets' worth of full user, organisation and contact rows cost more
+        to build than the queries take)."""
         from loopdesk.accounts.models import Group, User
         from loopdesk.assets.models import Asset
         from loopdesk.customers.models import Contact

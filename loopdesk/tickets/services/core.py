@@ -150,7 +150,8 @@ def create_ticket(
     initial = lifecycle.initial_state(version_id)
     ticket = Ticket.objects.create(
         number=number or _new_number(now), type=type, title=title, description=description,
-        workflow_version_id=version_id, status=initial, impact=impact, urgency=urgency, priority=priority or priority_for(impact, urgency),
+        workflow_version_id=version_id, status=initial, impact=impact, urgency=urgency,
+        priority=priority or priority_for(impact, urgency),
         channel=channel or (Channel.PORTAL if customer else Channel.AGENT), category=category, company=company,
         contact=contact, asset=asset, owner_org=owner_org, group=group, assignee=assignee,
         created_by=actor, custom_fields=cleaned_custom, created_at=now, updated_at=now,

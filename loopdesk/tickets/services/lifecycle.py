@@ -92,11 +92,6 @@ def flow_of(ticket: Any) -> Flow:
         return flow_for_version(version_id) if version_id is not None else _fallback()
 
 
-def flow_of_version(version: Any) -> Flow:
-    """The compiled workflow of a version object (None: the built-in default)."""
-    return flow_for(version) if version is not None else _fallback()
-
-
 def state_label(ticket: Any, key: str | None = None) -> str:
     key = ticket.status if key is None else key
     return flow_of(ticket).label(key) or default_status_label(key)
