@@ -11,9 +11,9 @@ class AccountsConfig(AppConfig):
         from django.db.models.signals import m2m_changed
 
         from .models import Group, Membership, User
-        from .scope import _scopes, forget_scopes
+        from .scope import _scopes
 
         # What a scope is computed from; contacts by name (customers sits above accounts).
         _scopes.connect(User, Membership, Group, "orgs.Organization", "customers.Contact")
-        m2m_changed.connect(forget_scopes, sender=Group.members.through, weak=False,
+        m2m_changed.connect(_scopes.clear, sender=Group.members.through, weak=False,
                             dispatch_uid="accounts.scopes:group-members")

@@ -60,10 +60,6 @@ def scope_for(user) -> Scope:
     return scope
 
 
-def forget_scopes(**_kwargs) -> None:
-    _scopes.clear()
-
-
 def _compute(user) -> Scope:
     if user.is_superuser:
         return Scope(all=True, customer_only=False)

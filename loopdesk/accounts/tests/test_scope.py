@@ -45,3 +45,22 @@ def test_role_permissions(world):
     assert world.partner_agent.can(Perm.TICKET_INTERNAL) and not world.partner_agent.can(Perm.TICKET_ASSIGN)
     assert world.manager.can(Perm.TICKET_MERGE) and not world.agent.can(Perm.TICKET_MERGE)
     assert world.admin.can(Perm.CUSTOMER_IMPORT)
+
+
+def test_a_remembered_scope_follows_membership_and_group_changes_in_this_process(world):
+    """Scopes are remembered per process for a few seconds (decision 0004); a change made here clears them."""
+    from loopdesk.accounts.models import Membership, User
+    from loopdesk.accounts.roles import Role
+
+    def fresh(user):  # a new user object per request, as the session middleware loads it
+        return User.objects.get(pk=user.pk)
+
+    assert world.group.pk not in scope_for(fresh(world.sh_agent)).group_ids  # now remembered
+    world.group.members.add(world.sh_agent)
+    assert world.group.pk in scope_for(fresh(world.sh_agent)).group_ids
+    world.group.members.remove(world.sh_agent)
+    assert world.group.pk not in scope_for(fresh(world.sh_agent)).group_ids
+
+    assert world.beijing.pk not in scope_for(fresh(world.sh_agent)).org_ids
+    Membership.objects.create(user=world.sh_agent, organization=world.beijing, role=Role.AGENT)
+    assert world.beijing.pk in scope_for(fresh(world.sh_agent)).org_ids
