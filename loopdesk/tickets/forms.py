@@ -316,14 +316,7 @@ class TransitionForm(Form):
 # submitted choice is still checked against the database.
 _assign_choices = ProcessCache("tickets.assign_choices", ttl=10.0)
 _assign_choices.connect(Group, User, Membership, Organization)
-
-
-def _load_assign_choices() -> dict[str, list[tuple[Any, str]]]:
-    return {
-        "group": [("", "—"), *Group.objects.filter(active=True).values_list("id", "name")],
-        "assignee": [("", "—"), *((user.pk, str(user)) for user in staff_users())],
-        "partner": [("", "—"), *Organization.objects.partners().filter(active=True).values_list("id", "name")],
-    }
+ASSIGN_FIELDS = ("group", "assignee", "partner")
 
 
 class AssignForm(Form):
@@ -339,7 +332,11 @@ class AssignForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = staff_users()
-        for name, choices in _assign_choices.get("all", _load_assign_choices).items():
+
+        def load() -> dict[str, list[tuple[str, str]]]:  # the fields' own options, as plain strings
+            return {name: [(str(value), label) for value, label in self.fields[name].choices] for name in ASSIGN_FIELDS}
+
+        for name, choices in _assign_choices.get("all", load).items():
             self.fields[name].choices = choices
 
 
