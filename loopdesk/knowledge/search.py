@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime
 import html
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -131,23 +133,23 @@ def _ranked(kind: str, terms: list[QueryTerm], visible: QuerySet, limit: int) ->
     boost = (
         f"(1.0 + 0.3 * {_FRESH_DAYS} / ({_FRESH_DAYS} + MAX(0, %s - d.fresh_day))) * (0.7 + 0.6 * d.quality)"
     )
+    try:  # the visibility rule as a subquery of ids, for the engines' statements
+        visible_ids = visible.values("id").query.get_compiler(connection=connection).as_sql()
+    except EmptyResultSet:
+        return []
     if connection.vendor == "postgresql":
-        rows = _pg_ranked(kind, terms, visible, today, pool, boost.replace("MAX(", "GREATEST("))
+        rows = _pg_ranked(kind, terms, visible_ids, today, pool, boost.replace("MAX(", "GREATEST("))
     else:
-        rows = _fts_ranked(kind, terms, visible, today, pool, boost)
+        rows = _fts_ranked(kind, terms, visible_ids, today, pool, boost)
     ranked = [(int(pk), score * (1.0 + TITLE_BONUS * title_share(terms, title))) for pk, title, score in rows]
     ranked.sort(key=lambda r: (-r[1], -r[0]))
     return ranked[:limit]
 
 
-def _fts_ranked(kind: str, terms: list[QueryTerm], visible: QuerySet, today: int, pool: int, boost: str) -> list:
+def _fts_ranked(kind: str, terms: list[QueryTerm], visible_ids: tuple[str, tuple], today: int, pool: int,
+                boost: str) -> list:
     """(object_id, title, score) of the best `pool` visible matches, on SQLite (FTS5's bm25)."""
-    from django.core.exceptions import EmptyResultSet
-
-    try:
-        sub_sql, sub_params = visible.values("id").query.get_compiler(connection=connection).as_sql()
-    except EmptyResultSet:
-        return []
+    sub_sql, sub_params = visible_ids
     weights = ", ".join(str(w) for w in _FTS_WEIGHTS)
     sql = (
         f"SELECT d.object_id, d.title, -bm25(knowledge_fts, {weights}) * {boost} AS score "
@@ -160,7 +162,8 @@ def _fts_ranked(kind: str, terms: list[QueryTerm], visible: QuerySet, today: int
         return cursor.fetchall()
 
 
-def _pg_ranked(kind: str, terms: list[QueryTerm], visible: QuerySet, today: int, pool: int, boost: str) -> list:
+def _pg_ranked(kind: str, terms: list[QueryTerm], visible_ids: tuple[str, tuple], today: int, pool: int,
+               boost: str) -> list:
     """(object_id, title, score) of the best `pool` visible matches, on PostgreSQL.
 
     Scoring reads each document's whole tsvector (title, body and every character, stored out of line),
@@ -168,18 +171,13 @@ def _pg_ranked(kind: str, terms: list[QueryTerm], visible: QuerySet, today: int,
     columns only, the first SCANNED of them are checked against the visibility rule in the same
     statement (a semi-join by primary key), and only the first CANDIDATES visible ones are scored.
 
-    How the SCANNED are picked depends on how broad the query is (_pg_broad, from PostgreSQL's estimates): a query
-    matching up to BROAD of the documents takes every match from the GIN index and puts those with
-    query terms in their title first; a broader one (a word most documents contain) walks the
-    documents best first on kb_searchdoc_rank and stops after SCANNED matches, and the title counts
-    only in the ranking."""
-    from django.core.exceptions import EmptyResultSet
-
+    How the SCANNED are picked depends on how broad the query is (_pg_broad, from PostgreSQL's
+    estimates): a query matching up to BROAD of the documents takes every match from the GIN index and
+    puts those with query terms in their title first; a broader one (a word most documents contain)
+    walks the documents best first on kb_searchdoc_rank and stops after SCANNED matches, and the title
+    counts only in the ranking."""
     query = pg_query(terms)
-    try:
-        visible_sql, visible_params = visible.values("id").query.get_compiler(connection=connection).as_sql()
-    except EmptyResultSet:
-        return []
+    visible_sql, visible_params = visible_ids
     with transaction.atomic(), connection.cursor() as cursor:
         if _pg_broad(cursor, kind, terms):
             order, order_params = "d.quality DESC, d.fresh_day DESC, d.object_id DESC", []
@@ -222,8 +220,6 @@ def _pg_broad(cursor: Any, kind: str, terms: list[QueryTerm]) -> bool:
     for each term alone (an EXPLAIN: planning only) is used, since for a whole query it multiplies
     the terms' shares as if independent, and words that come together ("NC" and "Cloud") make that
     far too low."""
-    import json
-
     total = _documents(cursor)
     smallest = None
     for term in terms:
