@@ -51,8 +51,18 @@ class Resolver:
         return obj
 
     def company(self, pk: int | None, field: str = "customer_id") -> Company | None:
-        qs = Company.objects.visible_to(self.user).select_related("org")
-        return self._one(field, qs, pk, _("Unknown customer."))
+        return self._one(field, self._companies(), pk, _("Unknown customer."))
+
+    def preload_companies(self, pks: list[int | None], field: str = "customer_id") -> None:
+        """Look many customers up in one query into the shared cache (the entries of a batch)."""
+        assert self.cache is not None
+        wanted = {pk for pk in pks if pk is not None and (Company, field, pk) not in self.cache}
+        found = {c.pk: c for c in self._companies().filter(pk__in=wanted)} if wanted else {}
+        for pk in wanted:
+            self.cache[(Company, field, pk)] = found.get(pk)
+
+    def _companies(self) -> QuerySet:
+        return Company.objects.visible_to(self.user).select_related("org")
 
     def contact(self, pk: int | None, field: str = "contact_id") -> Contact | None:
         return self._one(field, Contact.objects.visible_to(self.user), pk, _("Unknown contact."))

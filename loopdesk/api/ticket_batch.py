@@ -43,6 +43,7 @@ def create_batch(request: ApiRequest, payload: TicketBatchIn):
     cache: dict[Any, Any] = {}  # each customer, contact, … looked up once per batch
     errors: dict[str, list[str]] = {}
     requests = []
+    Resolver(user, cache=cache).preload_companies([item.customer_id for item in payload.tickets])
     for index, item in enumerate(payload.tickets):
         r = Resolver(user, cache=cache)
         refs = {

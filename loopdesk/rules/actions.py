@@ -6,6 +6,7 @@ JSON-friendly summary of what it did; `plan` describes what it would do without 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import re
@@ -552,7 +553,8 @@ def run_safely(action: dict, ticket: Any, *, rule: Any) -> tuple[Any, dict]:
     fields = [f.attname for f in type(ticket)._meta.concrete_fields]
     before = {name: getattr(ticket, name) for name in fields}
     try:
-        with transaction.atomic():
+        # A ticket not yet stored is changed in memory only: there is nothing to roll back but its fields.
+        with transaction.atomic() if ticket.pk is not None else contextlib.nullcontext():
             return run(action, ticket, rule=rule)
     except DomainError as error:
         _restore(ticket, before)

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection, transaction
@@ -190,25 +191,132 @@ def _copy_fields(source: Any, target: Any) -> None:
             setattr(target, f.attname, getattr(source, f.attname))
 
 
+# Firings waiting to be written together (while the rules of a batch of new tickets run), or None.
+_pending: contextvars.ContextVar[list | None] = contextvars.ContextVar("rules_pending", default=None)
+
+
 def _record(ticket: Any, rule: Rule, trigger: str, results: list[dict]) -> None:
+    pending = _pending.get()
+    if pending is not None:
+        pending.append((ticket, rule, trigger, results))
+    else:
+        _record_all([(ticket, rule, trigger, results)])
+
+
+def _record_all(fired: list[tuple[Any, Rule, str, list[dict]]]) -> None:
+    """The firings and their timeline entries, one insert each for all of them."""
     from loopdesk.tickets.models import Event
-    from loopdesk.tickets.services.core import record_event
+    from loopdesk.tickets.services.core import record_events
 
     now = timezone.now()
-    RuleFiring.objects.create(
-        rule=rule, rule_name=rule.name[:120], rule_version=rule.version, ticket=ticket, at=now, trigger=trigger,
-        results=results,
-    )
-    record_event(
-        ticket, actor=None, kind=Event.Kind.RULE, internal=True, at=now,
-        data={"rule_id": rule.pk, "rule": rule.name, "trigger": trigger, "actions": results},
-    )
+    RuleFiring.objects.bulk_create([
+        RuleFiring(rule=rule, rule_name=rule.name[:120], rule_version=rule.version, ticket=ticket, at=now,
+                   trigger=trigger, results=results)
+        for ticket, rule, trigger, results in fired
+    ])
+    record_events([
+        (ticket, {"kind": Event.Kind.RULE, "internal": True, "at": now,
+                  "data": {"rule_id": rule.pk, "rule": rule.name, "trigger": trigger, "actions": results}})
+        for ticket, rule, trigger, results in fired
+    ], actor=None)
+
+
+# ---------------------------------------------------------------- new tickets
+
+# Actions that only set the ticket's own fields: on a ticket not yet stored they run in memory.
+FIELD_ACTIONS = frozenset({"set_field", "classify", "set_priority", "set_responsibility"})
+
+
+@dataclass
+class _BeforeInsert:
+    """The "created" rules of a ticket not yet stored: those fired on it (recorded once it is stored)
+    and those left to run after the insert."""
+
+    fired: list[tuple[Rule, list[dict]]]
+    rest: list[CompiledRule]
+    extra: dict
+    changes: dict  # what they changed, {field: [old, new]}: the "updated" rules hear of it after the insert
+
+
+def on_tickets_creating(sender: Any, *, tickets: list[Any], actor: Any, **_kwargs: Any) -> None:
+    """The receiver of `ticket_creating`: fire the "created" rules that only set fields on the new
+    tickets before they are stored, so each is inserted classified and prioritised (no update, no
+    re-planned clocks). The first matching rule that must do more (assign, notify, …) and every rule
+    after it run once the ticket is stored, in order, as before."""
+    compiled = rules_for(Trigger.CREATED)
+    chain = _chain.get()
+    if not compiled or (chain is not None and chain.depth > MAX_DEPTH):
+        return
+    extra = _event_facts("created", actor)
+    for ticket in tickets:
+        ticket._rules_before_insert = _fire_before_insert(ticket, compiled, extra)
+
+
+def _fire_before_insert(ticket: Any, compiled: list[CompiledRule], extra: dict) -> _BeforeInsert:
+    from loopdesk.core.services import diff
+    from loopdesk.tickets.services.core import EDITABLE_FIELDS
+
+    settable = [*EDITABLE_FIELDS, "custom_fields"]
+    before = {name: getattr(ticket, name) for name in settable}
+    fired: list[tuple[Rule, list[dict]]] = []
+    rest: list[CompiledRule] = []
+    facts = TicketFacts(ticket, extra=extra)
+    for index, c in enumerate(compiled):
+        if not c.predicate(facts):
+            continue
+        if any(action["type"] not in FIELD_ACTIONS for action in c.rule.actions):
+            rest = compiled[index:]
+            break
+        fired.append((c.rule, [rule_actions.run_safely(action, ticket, rule=c.rule)[1] for action in c.rule.actions]))
+        if c.rule.stop_processing:
+            break
+        facts = TicketFacts(ticket, extra=extra)  # later rules see what this one did
+    after = {name: getattr(ticket, name) for name in settable}
+    changes = {name: pair for name, pair in diff(SimpleNamespace(**before), after).items()}
+    return _BeforeInsert(fired, rest, extra, changes)
+
+
+def on_tickets_created(sender: Any, *, created: list[tuple[Any, Any]], actor: Any, **_kwargs: Any) -> None:
+    """The receiver of `tickets_created`: run the rules left for after the insert, then record every
+    firing of the batch (those made before the insert too) in one write."""
+    settled = [(ticket, ticket.__dict__.pop("_rules_before_insert", None)) for ticket, _event in created]
+    pending = [(ticket, rule, Trigger.CREATED, results)
+               for ticket, s in settled if s is not None for rule, results in s.fired]
+    token = _pending.set(pending)
+    try:
+        for ticket, s in settled:
+            if s is not None:
+                _fire_after_insert(ticket, s)
+    finally:
+        _pending.reset(token)
+    if pending:
+        _record_all(pending)
+
+
+def _fire_after_insert(ticket: Any, s: _BeforeInsert) -> None:
+    if s.changes and (updated := rules_for(Trigger.UPDATED)):
+        # As if the rules had updated the stored ticket: the "updated" rules react one level down.
+        token = _chain.set(_Chain(depth=1, fired={(rule.pk, ticket.pk) for rule, _r in s.fired}))
+        try:
+            process(ticket, Trigger.UPDATED, changes=s.changes, extra=_event_facts("changed", None), only=updated)
+        finally:
+            _chain.reset(token)
+    if s.rest:
+        process(ticket, Trigger.CREATED, extra=s.extra, only=s.rest)
 
 
 # ---------------------------------------------------------------- receivers
 
-_KIND_TRIGGER = {"created": Trigger.CREATED, "changed": Trigger.UPDATED, "assigned": Trigger.UPDATED,
-                 "status": Trigger.TRANSITIONED}
+# "created" is not here: new tickets are handled by on_tickets_creating and on_tickets_created.
+_KIND_TRIGGER = {"changed": Trigger.UPDATED, "assigned": Trigger.UPDATED, "status": Trigger.TRANSITIONED}
+
+
+def _event_facts(kind: str, actor: Any) -> dict:
+    return {
+        "event.kind": kind,
+        "event.by_system": actor is None,
+        "event.by_customer": bool(actor is not None and getattr(actor, "is_customer_only", False)),
+    }
 
 
 def on_ticket_event(sender: Any, *, ticket: Any, event: Any, actor: Any, **_kwargs: Any) -> None:
@@ -218,12 +326,7 @@ def on_ticket_event(sender: Any, *, ticket: Any, event: Any, actor: Any, **_kwar
     compiled = rules_for(trigger)
     if not compiled:
         return
-    extra = {
-        "event.kind": event.kind,
-        "event.by_system": actor is None,
-        "event.by_customer": bool(actor is not None and getattr(actor, "is_customer_only", False)),
-    }
-    process(ticket, trigger, changes=event.changes, extra=extra, only=compiled)
+    process(ticket, trigger, changes=event.changes, extra=_event_facts(event.kind, actor), only=compiled)
 
 
 def on_clock_warning(sender: Any, *, ticket: Any, clock: Any, level: Any = None, percent: int = 0, **_kw: Any) -> None:

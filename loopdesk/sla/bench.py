@@ -101,9 +101,9 @@ def receiver_cost(n: int = 200) -> dict:
 
     from loopdesk.customers.models import Company
     from loopdesk.tickets import services as tickets
-    from loopdesk.tickets.signals import ticket_event
+    from loopdesk.tickets.signals import ticket_event, tickets_created
 
-    from .clocks import on_ticket_event
+    from .clocks import on_ticket_event, on_tickets_created
 
     companies = list(Company.objects.select_related("org").order_by("pk")[:50])
 
@@ -119,12 +119,14 @@ def receiver_cost(n: int = 200) -> dict:
     def batch(connected: bool) -> float:
         if not connected:
             ticket_event.disconnect(dispatch_uid="sla-clocks")
+            tickets_created.disconnect(dispatch_uid="sla-clocks-start")
         try:
             with transaction.atomic():
                 ms = run()
                 transaction.set_rollback(True)
         finally:
             ticket_event.connect(on_ticket_event, dispatch_uid="sla-clocks")
+            tickets_created.connect(on_tickets_created, dispatch_uid="sla-clocks-start")
         return ms
 
     batch(True)  # warm the caches

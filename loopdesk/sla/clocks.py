@@ -243,13 +243,51 @@ def on_ticket_event(sender: Any, *, ticket: Any, event: Any, actor: Any = None, 
 
     kind = event.kind
     if kind == Event.Kind.CREATED:
-        start_ticket(ticket, now=event.at)
-        return
+        return  # started by on_tickets_created, for the whole intake at once
     if kind not in (Event.Kind.STATUS, Event.Kind.COMMENTED, Event.Kind.CHANGED, Event.Kind.ASSIGNED,
                     Event.Kind.MERGED, Event.Kind.WORKFLOW):
         return  # SLA's own events, attachments, links, watchers, rules, integrations change no clock
     reselect = bool(RESELECT_FIELDS & set(event.changes or ())) or kind == Event.Kind.WORKFLOW
     reconcile(ticket, now=event.at, reply=_is_staff_reply(event, actor), reselect=reselect)
+
+
+def on_tickets_created(sender: Any, *, created: list, actor: Any = None, **_kwargs: Any) -> None:
+    """The receiver of `tickets_created`: start the new tickets' clocks."""
+    if len(created) == 1:
+        ticket, event = created[0]
+        start_ticket(ticket, now=event.at)
+    elif created:
+        start_tickets([t for t, _e in created], now=created[0][1].at)
+
+
+def start_tickets(tickets: list, *, now: dt.datetime) -> list[Clock]:
+    """Start the clocks of many new tickets (a batch intake) with one write of each kind for all."""
+    passes = []
+    for ticket in tickets:
+        p = Pass(now, [], {}, [], [], [])
+        if ticket.is_open:
+            for info in select(facts_for(ticket)).values():
+                if info is not None:
+                    _start_policy(ticket, info, p)
+        passes.append((ticket, p))
+    new = Clock.objects.bulk_create([c for _t, p in passes for c in p.new])
+    ClockEvent.objects.bulk_create(
+        [ClockEvent(clock_id=c.pk, at=now, kind=k, data=d) for _t, p in passes for c, k, d in p.history])
+    changed = []
+    for ticket, p in passes:
+        due = _earliest_due(p.new)
+        if due != ticket.due_at:
+            ticket.due_at = due
+            changed.append(ticket)
+    if changed:
+        type(changed[0]).objects.bulk_update(changed, ["due_at"])
+    return new
+
+
+def _earliest_due(clocks: list[Clock]) -> dt.datetime | None:
+    """Ticket.due_at: the earliest due time of its running SLA clocks."""
+    return min((c.due_at for c in clocks if c.current and c.state == RUNNING and c.kind == "sla"
+                and c.due_at is not None), default=None)
 
 
 def start_ticket(ticket: Any, *, now: dt.datetime | None = None) -> list[Clock]:
@@ -397,8 +435,7 @@ def _reply(ticket: Any, clocks: list[Clock], p: Pass) -> None:
 
 def _finish(ticket: Any, clocks: list[Clock], p: Pass) -> None:
     """Write what changed: new clocks, changed clocks, history, one timeline event, Ticket.due_at."""
-    due = min((c.due_at for c in [*clocks, *p.new] if c.current and c.state == RUNNING and c.kind == "sla"
-               and c.due_at is not None), default=None)
+    due = _earliest_due([*clocks, *p.new])
     if p.new and not p.dirty and not clocks and connection.vendor == "postgresql" and \
             all(c in p.new for c, _k, _d in p.history):
         _insert_started_pg(ticket, p, due)  # the intake path: one round trip

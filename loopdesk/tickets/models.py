@@ -243,13 +243,17 @@ class Ticket(models.Model):
         return f"{self.number} {self.title}"
 
     def save(self, *args, **kwargs):
+        self.settle_phase()
+        super().save(*args, **kwargs)
+
+    def settle_phase(self) -> None:
+        """Derive phase and is_open from the status (save does; a bulk insert must call it)."""
         # The ticket's workflow version says the phase of its state; the built-in keys map as fallback.
         phase = None
         if self.workflow_version_id is not None:
             phase = flow_for_version(self.workflow_version_id).phase(self.status)
         self.phase = phase or STATUS_PHASE.get(self.status, self.phase)
         self.is_open = self.phase in OPEN_PHASES
-        super().save(*args, **kwargs)
 
     def get_status_display(self) -> str:
         return status_label(self.status, self.workflow_version_id)

@@ -31,7 +31,7 @@ from ..choices import (
     priority_for,
 )
 from ..models import Comment, Event, Ticket
-from ..signals import ticket_event
+from ..signals import ticket_creating, ticket_event, tickets_created
 from . import lifecycle
 
 UNSET: Any = object()
@@ -56,19 +56,37 @@ def record_event(
     return event
 
 
+def record_events(
+    entries: list[tuple[Ticket, dict[str, Any]]], *, actor: Any, announce: bool = True
+) -> list[Event]:
+    """Append many history events in one INSERT (each entry: the ticket and `record_event`'s keywords
+    kind, changes, data, internal, at), then tell the listeners of each unless `announce` is off."""
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    now = timezone.now()
+    events = Event.objects.bulk_create([
+        Event(ticket=ticket, at=e.get("at") or now, actor_id=actor_id, kind=e["kind"], changes=e.get("changes") or {},
+              data=e.get("data") or {}, internal=e.get("internal", False))
+        for ticket, e in entries
+    ])
+    if announce:
+        for (ticket, _e), event in zip(entries, events, strict=True):
+            ticket_event.send(sender=Ticket, ticket=ticket, event=event, actor=actor)
+    return events
+
+
 def _is_customer(actor: Any) -> bool:
     return actor is not None and scope_for(actor).customer_only
 
 
-# The ticket create_ticket has just inserted, while its "created" event's receivers run (SLA, rules).
-_being_created: ContextVar[Ticket | None] = ContextVar("ticket_being_created", default=None)
+# The tickets insert_tickets has just stored, while their "created" events' receivers run (SLA, rules).
+_being_created: ContextVar[tuple[Ticket, ...]] = ContextVar("tickets_being_created", default=())
 
 
 def _lock(ticket: Ticket) -> Ticket:
     """Re-read the ticket under a row lock so concurrent writers cannot lose each other's changes.
     A ticket still being created needs neither: no other transaction can see its row yet, and the
     receivers of its "created" event (a rule classifying it, say) all change this very instance."""
-    if _being_created.get() is ticket:
+    if any(t is ticket for t in _being_created.get()):
         return ticket
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
@@ -95,7 +113,6 @@ def reserve_numbers(now: datetime.datetime, count: int) -> list[str]:
     return [f"{day}{n:05d}" for n in range(last - count + 1, last + 1)]
 
 
-@transaction.atomic
 def create_ticket(
     *, actor: Any, title: str, description: str, company: Any, contact: Any = None, asset: Any = None,
     type: str = TicketType.INCIDENT, category: Any = None, impact: int | None = None, urgency: int | None = None,
@@ -104,8 +121,23 @@ def create_ticket(
     number: str | None = None,
 ) -> Ticket:
     """Accept a request into the loop: validate, number it, compute priority, record its creation."""
-    require(actor, Perm.TICKET_CREATE)
     now = now or timezone.now()
+    ticket = prepare_ticket(
+        actor=actor, title=title, description=description, company=company, contact=contact, asset=asset,
+        type=type, category=category, impact=impact, urgency=urgency, priority=priority, channel=channel,
+        group=group, assignee=assignee, owner_org=owner_org, custom_fields=custom_fields, now=now,
+    )
+    return insert_tickets([ticket], actor=actor, now=now, numbers=[number] if number else None)[0]
+
+
+def prepare_ticket(
+    *, actor: Any, title: str, description: str, company: Any, contact: Any = None, asset: Any = None,
+    type: str = TicketType.INCIDENT, category: Any = None, impact: int | None = None, urgency: int | None = None,
+    priority: int | None = None, channel: str | None = None, group: Any = None, assignee: Any = None,
+    owner_org: Any = None, custom_fields: dict | None = None, now: datetime.datetime,
+) -> Ticket:
+    """Check a request and build its ticket, not yet numbered nor stored (`insert_tickets` does both)."""
+    require(actor, Perm.TICKET_CREATE)
     customer = _is_customer(actor)
     errors: dict[str, list[str]] = {}
     title, description = (title or "").strip(), (description or "").strip()
@@ -147,29 +179,65 @@ def create_ticket(
     owner_org = owner_org or company.org
     # The ticket runs on the current version of its workflow, from that version's initial state.
     version_id = lifecycle.current_version_id(type, category, owner_org)
-    initial = lifecycle.initial_state(version_id)
-    ticket = Ticket.objects.create(
-        number=number or _new_number(now), type=type, title=title, description=description,
-        workflow_version_id=version_id, status=initial, impact=impact, urgency=urgency,
+    return Ticket(
+        type=type, title=title, description=description,
+        workflow_version_id=version_id, status=lifecycle.initial_state(version_id), impact=impact, urgency=urgency,
         priority=priority or priority_for(impact, urgency),
         channel=channel or (Channel.PORTAL if customer else Channel.AGENT), category=category, company=company,
         contact=contact, asset=asset, owner_org=owner_org, group=group, assignee=assignee,
-        created_by=actor, custom_fields=cleaned_custom, created_at=now, updated_at=now,
+        created_by=actor if getattr(actor, "pk", None) else None, custom_fields=cleaned_custom,
+        created_at=now, updated_at=now,
     )
-    token = _being_created.set(ticket)
-    try:
-        record_event(
-            ticket, actor=actor, kind=Event.Kind.CREATED, at=now,
-            data={"channel": ticket.channel, "priority": ticket.priority, "type": ticket.type},
+
+
+def insert_tickets(
+    tickets: list[Ticket], *, actor: Any, now: datetime.datetime, numbers: list[str] | None = None
+) -> list[Ticket]:
+    """Number and store prepared tickets and record their creation, in one transaction.
+
+    Without a transaction around the call the numbers are reserved in a statement of their own first,
+    so concurrent intakes do not queue behind the day's counter while they work (a failure leaves a gap).
+    Then, inside the transaction: `ticket_creating` lets receivers settle fields of the unsaved tickets
+    (rules classifying them), the tickets and their "created" events are inserted together, and
+    `tickets_created` (once, for all) and `ticket_event` (for each) tell the listeners."""
+    numbers = numbers or reserve_numbers(now, len(tickets))
+    with transaction.atomic():
+        for ticket, number in zip(tickets, numbers, strict=True):
+            ticket.number = number
+        ticket_creating.send(sender=Ticket, tickets=tickets, actor=actor)
+        if len(tickets) == 1:
+            tickets[0].save(force_insert=True)
+        else:
+            for ticket in tickets:
+                ticket.settle_phase()
+            Ticket.objects.bulk_create(tickets)
+        events = record_events(
+            [(t, {"kind": Event.Kind.CREATED, "at": now,
+                  "data": {"channel": t.channel, "priority": t.priority, "type": t.type}}) for t in tickets],
+            actor=actor, announce=False,
         )
-    finally:
-        _being_created.reset(token)
-    return ticket
+        token = _being_created.set(tuple(tickets))
+        try:
+            created = list(zip(tickets, events, strict=True))
+            tickets_created.send(sender=Ticket, created=created, actor=actor)
+            for ticket, event in created:
+                ticket_event.send(sender=Ticket, ticket=ticket, event=event, actor=actor)
+        finally:
+            _being_created.reset(token)
+    return tickets
 
 
-@transaction.atomic
 def update_ticket(*, actor: Any, ticket: Ticket, custom_fields: dict | None = None, **values: Any) -> Ticket:
-    """Edit fields; impact or urgency recompute the priority unless one is given."""
+    """Edit fields; impact or urgency recompute the priority unless one is given. On a ticket not yet
+    stored (rules settling a new request before its insert) the fields are only set: the insert
+    stores them, and its "created" event stands for them."""
+    if ticket.pk is None:
+        return _update(actor, ticket, custom_fields, values)
+    with transaction.atomic():
+        return _update(actor, ticket, custom_fields, values)
+
+
+def _update(actor: Any, ticket: Ticket, custom_fields: dict | None, values: dict[str, Any]) -> Ticket:
     require(actor, Perm.TICKET_EDIT)
     if _is_customer(actor):
         raise Forbidden(_("You may not edit this request."))
@@ -177,7 +245,8 @@ def update_ticket(*, actor: Any, ticket: Ticket, custom_fields: dict | None = No
     if unknown:
         raise ValidationFailed(fields={k: [_("This field cannot be changed here.")] for k in sorted(unknown)})
     refuse_nulls(Ticket, {k: v for k, v in values.items() if k not in ("title", "description")})
-    ticket = _lock(ticket)
+    if ticket.pk is not None:
+        ticket = _lock(ticket)
     errors: dict[str, list[str]] = {}
     if "title" in values and not (values["title"] or "").strip():
         errors["title"] = [_("Enter a title.")]
@@ -205,7 +274,7 @@ def update_ticket(*, actor: Any, ticket: Ticket, custom_fields: dict | None = No
     changes = diff(ticket, values)
     for field in changes:
         setattr(ticket, field, values[field])
-    if changes:
+    if changes and ticket.pk is not None:
         ticket.updated_at = timezone.now()
         ticket.save()
         record_event(ticket, actor=actor, kind=Event.Kind.CHANGED, changes=changes)
