@@ -6,6 +6,7 @@ exists); an id in the body is a 422 naming the field. Both look only through `.v
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -36,66 +37,67 @@ class Resolver:
         self.errors: dict[str, list[str]] = {}
         self.cache = cache  # shared by the Resolvers of one request (a batch) to look each id up once
 
-    def _one(self, field: str, qs: QuerySet, pk: int | None, message: str) -> Any:
+    def _one(self, field: str, qs: Callable[[], QuerySet], pk: int | None, message: str) -> Any:
+        """The object `pk` of the queryset `qs()` (built only when an id is given), or None and an error."""
         if pk is None:
             return None
         if self.cache is None:
-            obj = qs.filter(pk=pk).first()
+            obj = qs().filter(pk=pk).first()
         else:
-            key = (qs.model, field, pk)
+            key = (field, pk)
             if key not in self.cache:
-                self.cache[key] = qs.filter(pk=pk).first()
+                self.cache[key] = qs().filter(pk=pk).first()
             obj = self.cache[key]
         if obj is None:
             self.errors[field] = [message]
         return obj
 
     def company(self, pk: int | None, field: str = "customer_id") -> Company | None:
-        return self._one(field, self._companies(), pk, _("Unknown customer."))
+        return self._one(field, self._companies, pk, _("Unknown customer."))
 
     def preload_companies(self, pks: list[int | None], field: str = "customer_id") -> None:
         """Look many customers up in one query into the shared cache (the entries of a batch)."""
         assert self.cache is not None
-        wanted = {pk for pk in pks if pk is not None and (Company, field, pk) not in self.cache}
+        wanted = {pk for pk in pks if pk is not None and (field, pk) not in self.cache}
         found = {c.pk: c for c in self._companies().filter(pk__in=wanted)} if wanted else {}
         for pk in wanted:
-            self.cache[(Company, field, pk)] = found.get(pk)
+            self.cache[(field, pk)] = found.get(pk)
 
     def _companies(self) -> QuerySet:
         return Company.objects.visible_to(self.user).select_related("org")
 
     def contact(self, pk: int | None, field: str = "contact_id") -> Contact | None:
-        return self._one(field, Contact.objects.visible_to(self.user), pk, _("Unknown contact."))
+        return self._one(field, lambda: Contact.objects.visible_to(self.user), pk, _("Unknown contact."))
 
     def site(self, pk: int | None, field: str = "site_id") -> Site | None:
-        return self._one(field, Site.objects.visible_to(self.user), pk, _("Unknown site."))
+        return self._one(field, lambda: Site.objects.visible_to(self.user), pk, _("Unknown site."))
 
     def asset(self, pk: int | None, field: str = "asset_id") -> Asset | None:
-        qs = Asset.objects.visible_to(self.user).select_related("product_version__product")
-        return self._one(field, qs, pk, _("Unknown asset."))
+        return self._one(field, lambda: Asset.objects.visible_to(self.user).select_related("product_version__product"),
+                         pk, _("Unknown asset."))
 
     def product_version(self, pk: int | None, field: str = "product_version_id") -> ProductVersion | None:
-        qs = ProductVersion.objects.select_related("product")
-        return self._one(field, qs, pk, _("Unknown product version."))
+        return self._one(field, lambda: ProductVersion.objects.select_related("product"), pk,
+                         _("Unknown product version."))
 
     def category(self, pk: int | None, field: str = "category_id") -> Category | None:
-        return self._one(field, Category.objects.all(), pk, _("Unknown category."))
+        return self._one(field, lambda: Category.objects.all(), pk, _("Unknown category."))
 
     def group(self, pk: int | None, field: str = "group_id") -> Group | None:
-        return self._one(field, visible_groups(self.user), pk, _("Unknown assignment group."))
+        return self._one(field, lambda: visible_groups(self.user), pk, _("Unknown assignment group."))
 
     def staff_user(self, pk: int | None, field: str = "assignee_id") -> User | None:
-        return self._one(field, User.objects.filter(is_active=True), pk, _("Unknown user."))
+        return self._one(field, lambda: User.objects.filter(is_active=True), pk, _("Unknown user."))
 
     def organisation(self, pk: int | None, field: str = "org_id") -> Organization | None:
-        return self._one(field, visible_organisations(self.user), pk, _("Unknown organisation."))
+        return self._one(field, lambda: visible_organisations(self.user), pk, _("Unknown organisation."))
 
     def partner(self, pk: int | None, field: str = "partner_id") -> Organization | None:
-        qs = visible_organisations(self.user).filter(kind=Organization.Kind.PARTNER)
-        return self._one(field, qs, pk, _("Unknown partner."))
+        return self._one(field, lambda: visible_organisations(self.user).filter(kind=Organization.Kind.PARTNER), pk,
+                         _("Unknown partner."))
 
     def ticket(self, pk: int | None, field: str) -> Ticket | None:
-        return self._one(field, Ticket.objects.visible_to(self.user), pk, _("Unknown ticket."))
+        return self._one(field, lambda: Ticket.objects.visible_to(self.user), pk, _("Unknown ticket."))
 
     def check(self) -> None:
         if self.errors:

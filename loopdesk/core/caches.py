@@ -72,6 +72,16 @@ class ReferenceRows:
     def rows(self) -> dict[int, Any]:
         return self.cache.get("all", lambda: self.model._default_manager.in_bulk())
 
+    def one(self, pk: int) -> Any:
+        """A copy of the row `pk`, or None if there is no such row."""
+        import copy
+
+        row = self.rows().get(pk)
+        if row is None:  # perhaps created in another process since the cache was filled
+            self.cache.clear()
+            row = self.rows().get(pk)
+        return copy.copy(row) if row is not None else None
+
     def attach(self, obj: Any, *fields: str) -> None:
         """Set `obj.<field>` for each foreign key field to a copy of the cached row (None stays None)."""
         import copy
@@ -82,8 +92,7 @@ class ReferenceRows:
             if pk is None:
                 continue
             row = rows.get(pk)
-            if row is None:  # created in another process since the cache was filled
-                self.cache.clear()
-                row = self.rows().get(pk)
+            if row is None:
+                row = self.one(pk)  # created in another process since the cache was filled
             if row is not None:
                 setattr(obj, field, copy.copy(row))

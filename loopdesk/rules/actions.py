@@ -286,9 +286,7 @@ def _run_set_field(action, ticket, rule):
     if field.startswith("cf."):
         ticket = _update(ticket, custom_fields={field[3:]: value})
     elif field == "category":
-        from loopdesk.tickets.models import Category
-
-        ticket = _update(ticket, category=Category.objects.get(pk=value))
+        ticket = _update(ticket, category=_category_row(value))
     else:
         ticket = _update(ticket, **{field: value})
     return ticket, {"type": "set_field", "field": field, "value": value}
@@ -308,10 +306,17 @@ def _run_classify(action, ticket, rule):
     if category_id is None:
         return ticket, {"type": "classify", "category": None}
     if category_id != ticket.category_id:
-        from loopdesk.tickets.models import Category
-
-        ticket = _update(ticket, category=Category.objects.get(pk=category_id))
+        ticket = _update(ticket, category=_category_row(category_id))
     return ticket, {"type": "classify", "category": category_id}
+
+
+def _category_row(pk: int) -> Any:
+    from loopdesk.tickets.models import reference_rows
+
+    category = reference_rows("category").one(pk)
+    if category is None:
+        raise _refused(_("The category of this rule no longer exists."))
+    return category
 
 
 def _run_set_priority(action, ticket, rule):

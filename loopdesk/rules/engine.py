@@ -166,22 +166,30 @@ def process(ticket: Any, trigger: str, *, changes: dict | None = None, extra: di
         if key in own.fired or not c.predicate(facts):
             continue
         own.fired.add(key)
-        token = _chain.set(_Chain(depth=(chain.depth + 1) if chain else 1, fired=own.fired))
-        try:
-            current, results = ticket, []
-            for action in c.rule.actions:
-                current, result = rule_actions.run_safely(action, current, rule=c.rule)
-                results.append(result)
-        finally:
-            _chain.reset(token)
-        if current is not ticket:
-            _copy_fields(current, ticket)
+        results = _run_actions(ticket, c.rule, c.rule.actions, [], depth=(chain.depth + 1) if chain else 1, own=own)
         _record(ticket, c.rule, trigger, results)
         outcomes.append(Outcome(c.rule, results))
         if c.rule.stop_processing:
             break
         facts = TicketFacts(ticket, changes=changes, extra=extra)  # later rules see what this one did
     return outcomes
+
+
+def _run_actions(ticket: Any, rule: Rule, actions: list[dict], results: list[dict], *, depth: int,
+                 own: _Chain) -> list[dict]:
+    """Run `actions` of `rule` on `ticket`, the events they cause one level down the chain; append
+    their summaries to `results` and return it."""
+    token = _chain.set(_Chain(depth=depth, fired=own.fired))
+    current = ticket
+    try:
+        for action in actions:
+            current, result = rule_actions.run_safely(action, current, rule=rule)
+            results.append(result)
+    finally:
+        _chain.reset(token)
+    if current is not ticket:
+        _copy_fields(current, ticket)
+    return results
 
 
 def _copy_fields(source: Any, target: Any) -> None:
@@ -225,24 +233,28 @@ def _record_all(fired: list[tuple[Any, Rule, str, list[dict]]]) -> None:
 
 # Actions that only set the ticket's own fields: on a ticket not yet stored they run in memory.
 FIELD_ACTIONS = frozenset({"set_field", "classify", "set_priority", "set_responsibility"})
+# Actions that need the ticket stored but change none of its fields (so no later rule's conditions):
+# they can wait for the insert while the following rules still act before it.
+SIDE_ACTIONS = frozenset({"notify", "webhook", "add_watcher", "problem_from_incidents"})
 
 
 @dataclass
 class _BeforeInsert:
-    """The "created" rules of a ticket not yet stored: those fired on it (recorded once it is stored)
-    and those left to run after the insert."""
+    """The "created" rules of a ticket not yet stored: those fired on it, each with the actions left
+    for after the insert (recorded once those ran), and the rules that could not act before it."""
 
-    fired: list[tuple[Rule, list[dict]]]
+    fired: list[tuple[Rule, list[dict], list[dict]]]  # rule, results so far, actions left
     rest: list[CompiledRule]
     extra: dict
     changes: dict  # what they changed, {field: [old, new]}: the "updated" rules hear of it after the insert
 
 
 def on_tickets_creating(sender: Any, *, tickets: list[Any], actor: Any, **_kwargs: Any) -> None:
-    """The receiver of `ticket_creating`: fire the "created" rules that only set fields on the new
-    tickets before they are stored, so each is inserted classified and prioritised (no update, no
-    re-planned clocks). The first matching rule that must do more (assign, notify, …) and every rule
-    after it run once the ticket is stored, in order, as before."""
+    """The receiver of `ticket_creating`: fire the "created" rules on the new tickets before they are
+    stored. Actions that set fields run at once, so each ticket is inserted classified and prioritised
+    (no update, no re-planned clocks); side actions (notify, webhook, …) wait for the insert. A rule
+    that changes the stored ticket (assign, escalate) ends this: the rules after it run after it, once
+    the ticket is stored, in order, as they always did."""
     compiled = rules_for(Trigger.CREATED)
     chain = _chain.get()
     if not compiled or (chain is not None and chain.depth > MAX_DEPTH):
@@ -258,21 +270,25 @@ def _fire_before_insert(ticket: Any, compiled: list[CompiledRule], extra: dict) 
 
     settable = [*EDITABLE_FIELDS, "custom_fields"]
     before = {name: getattr(ticket, name) for name in settable}
-    fired: list[tuple[Rule, list[dict]]] = []
+    fired: list[tuple[Rule, list[dict], list[dict]]] = []
     rest: list[CompiledRule] = []
     facts = TicketFacts(ticket, extra=extra)
     for index, c in enumerate(compiled):
         if not c.predicate(facts):
             continue
-        if any(action["type"] not in FIELD_ACTIONS for action in c.rule.actions):
-            rest = compiled[index:]
-            break
-        fired.append((c.rule, [rule_actions.run_safely(action, ticket, rule=c.rule)[1] for action in c.rule.actions]))
+        actions = c.rule.actions
+        leading = next((i for i, action in enumerate(actions) if action["type"] not in FIELD_ACTIONS), len(actions))
+        results = [rule_actions.run_safely(action, ticket, rule=c.rule)[1] for action in actions[:leading]]
+        fired.append((c.rule, results, actions[leading:]))
         if c.rule.stop_processing:
             break
+        if any(action["type"] not in SIDE_ACTIONS for action in actions[leading:]):
+            # It changes the ticket after the insert (assign, escalate, a field after a side action):
+            # the rules after it must see that, so they run after it too.
+            rest = compiled[index + 1:]
+            break
         facts = TicketFacts(ticket, extra=extra)  # later rules see what this one did
-    after = {name: getattr(ticket, name) for name in settable}
-    changes = {name: pair for name, pair in diff(SimpleNamespace(**before), after).items()}
+    changes = diff(SimpleNamespace(**before), {name: getattr(ticket, name) for name in settable})
     return _BeforeInsert(fired, rest, extra, changes)
 
 
@@ -280,27 +296,31 @@ def on_tickets_created(sender: Any, *, created: list[tuple[Any, Any]], actor: An
     """The receiver of `tickets_created`: run the rules left for after the insert, then record every
     firing of the batch (those made before the insert too) in one write."""
     settled = [(ticket, ticket.__dict__.pop("_rules_before_insert", None)) for ticket, _event in created]
-    pending = [(ticket, rule, Trigger.CREATED, results)
-               for ticket, s in settled if s is not None for rule, results in s.fired]
+    pending: list = []
     token = _pending.set(pending)
     try:
         for ticket, s in settled:
             if s is not None:
-                _fire_after_insert(ticket, s)
+                _fire_after_insert(ticket, s, pending)
     finally:
         _pending.reset(token)
     if pending:
         _record_all(pending)
 
 
-def _fire_after_insert(ticket: Any, s: _BeforeInsert) -> None:
+def _fire_after_insert(ticket: Any, s: _BeforeInsert, pending: list) -> None:
+    own = _Chain(fired={(rule.pk, ticket.pk) for rule, _results, _left in s.fired})
     if s.changes and (updated := rules_for(Trigger.UPDATED)):
         # As if the rules had updated the stored ticket: the "updated" rules react one level down.
-        token = _chain.set(_Chain(depth=1, fired={(rule.pk, ticket.pk) for rule, _r in s.fired}))
+        token = _chain.set(_Chain(depth=1, fired=own.fired))
         try:
             process(ticket, Trigger.UPDATED, changes=s.changes, extra=_event_facts("changed", None), only=updated)
         finally:
             _chain.reset(token)
+    for rule, results, left in s.fired:
+        if left:
+            _run_actions(ticket, rule, left, results, depth=1, own=own)
+        pending.append((ticket, rule, Trigger.CREATED, results))
     if s.rest:
         process(ticket, Trigger.CREATED, extra=s.extra, only=s.rest)
 

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from .calendar import BusinessCalendar
 from .models import Calendar, Clock, ClockEvent, Metric, Party, Policy
-from .policies import PolicyInfo, active_policies, facts_for, policy_info, select
+from .policies import PolicyInfo, active_policies, facts_for, policy_info, preload_contract_levels, select
 from .services import to_business_calendar
 
 RUNNING, PAUSED, STOPPED = Clock.State.RUNNING, Clock.State.PAUSED, Clock.State.STOPPED
@@ -262,6 +262,8 @@ def on_tickets_created(sender: Any, *, created: list, actor: Any = None, **_kwar
 
 def start_tickets(tickets: list, *, now: dt.datetime) -> list[Clock]:
     """Start the clocks of many new tickets (a batch intake) with one write of each kind for all."""
+    if any(p.contract_levels for p in active_policies()):
+        preload_contract_levels({t.company_id for t in tickets})
     passes = []
     for ticket in tickets:
         p = Pass(now, [], {}, [], [], [])

@@ -204,6 +204,26 @@ def contract_level(company_id: int, on: Any = None) -> str | None:
     return level
 
 
+def preload_contract_levels(company_ids: set[int], on: Any = None) -> None:
+    """Read the contract levels of many companies in one query into the cache (a batch intake)."""
+    from loopdesk.catalog.models import Contract
+
+    day = on or timezone.localdate()
+    now = time.monotonic()
+    wanted = {pk for pk in company_ids
+              if (hit := _contract_levels.get((pk, day))) is None or now - hit[0] >= CONTRACT_CACHE_SECONDS}
+    if not wanted:
+        return
+    found: dict[int, str | None] = dict.fromkeys(wanted)
+    for company_id, level in Contract.objects.in_force(day).filter(company_id__in=wanted).values_list(
+            "company_id", "level"):
+        if LEVEL_ORDER.get(level, 0) > LEVEL_ORDER.get(found[company_id], 0):
+            found[company_id] = level
+    if len(_contract_levels) > 50_000:
+        _contract_levels.clear()
+    _contract_levels.update({(pk, day): (now, level) for pk, level in found.items()})
+
+
 def facts_for(ticket: Any, policies: list[PolicyInfo] | None = None) -> Facts:
     """The ticket's facts; the contract, category tree and group tiers are read only when an active
     policy has such a condition."""

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from loopdesk.accounts.models import Notification
 from loopdesk.rules.models import RuleFiring
 from loopdesk.sla.models import Clock
 from loopdesk.sla.tests.clockkit import policy_24x7
@@ -27,6 +28,11 @@ def rules(world):
          actions=[{"type": "assign", "group": world.group.pk}])
     rule(world, name="urgent print", order=30, conditions=cond("ticket.title", "contains", "报表"),
          actions=[{"type": "set_priority", "value": 1}])
+    rule(world, name="login", order=25, conditions=cond("ticket.title", "contains", "登录"),
+         actions=[{"type": "set_priority", "value": 2},
+                  {"type": "notify", "to": "role", "role": "manager", "subject": "{number} 登录问题"}])
+    rule(world, name="login is the customer's", order=27, conditions=cond("ticket.title", "contains", "登录"),
+         actions=[{"type": "set_responsibility", "value": "customer"}])
     rule(world, name="on category", trigger="updated", conditions=cond("ticket.category", "changed"),
          actions=[{"type": "set_responsibility", "value": "customer"}])
 
@@ -43,7 +49,8 @@ def outcome(ticket):
         "due": t.due_at is not None,
         "rules": sorted(RuleFiring.objects.filter(ticket=t).values_list("rule_name", flat=True)),
         "events": sorted(Event.objects.filter(ticket=t).values_list("kind", flat=True)),
-        "clocks": sorted(Clock.objects.filter(ticket=t).values_list("metric", "state")),
+        "clocks": sorted(Clock.objects.filter(ticket=t).values_list("metric", "state", "target_minutes")),
+        "notified": Notification.objects.filter(ticket_id=t.pk).count(),
     }
 
 
@@ -59,6 +66,9 @@ def test_a_batch_ends_where_single_creates_end(world):
     assert printing["rules"] == ["classify", "on category", "route"]
     assert one_by_one[3]["priority"] == 1 and one_by_one[2]["category"] is None and one_by_one[2]["group"] is None
     assert all(o["due"] and o["clocks"] for o in one_by_one)
+    login = one_by_one[1]  # a rule that sets a field, then notifies: the field before the insert
+    assert login["priority"] == 2 and login["notified"] >= 1 and "changed" not in login["events"]
+    assert login["responsibility"] == "customer"  # the rule after a side action still acted before the insert
 
 
 def test_fields_set_by_rules_are_inserted_with_the_ticket(world):
