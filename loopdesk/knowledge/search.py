@@ -7,6 +7,7 @@ boosted for freshness and helpful votes, and the top hits get highlighted snippe
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import html
 import json
@@ -20,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from loopdesk.accounts.scope import scope_for
 from loopdesk.core.caches import ProcessCache
 
 from .index import day_number, refresh_dictionary
@@ -33,8 +35,9 @@ _FRESH_DAYS = 180.0
 _PG_WEIGHTS = "{0.05, 0.1, 0.4, 1.0}"
 _FTS_WEIGHTS = (10.0, 4.0, 0.5)  # bm25 weights of title, body, chars
 TITLE_BONUS = 1.5  # a hit with every query term in its title scores 2.5× as much
-SCANNED = 1000  # PostgreSQL checks visibility for at most this many matches of a query (see _pg_ranked) …
+SCANNED = 300  # PostgreSQL checks visibility for this many matches of a query first (see _pg_ranked) …
 CANDIDATES = 120  # … and scores at most this many of the visible ones (their vectors are read out of line)
+WIDER = 10  # a user who may see too few of them is checked again against this many times as many
 
 
 @dataclass
@@ -68,11 +71,11 @@ def search(user: Any, q: str, *, type: str = "article", filters: Filters | None 
         return []
     filters = filters or Filters()
     limit = max(1, min(limit, MAX_LIMIT))
-    visible = _tickets(user, filters) if type == "ticket" else _articles(user, filters)
-    ranked = _ranked(type, terms, visible, limit)
+    model, visible_ids = _visible(user, type, filters)
+    ranked = _ranked(type, terms, visible_ids, limit) if visible_ids is not None else []
     if not ranked:
         return []
-    objects = visible.model._default_manager.in_bulk([pk for pk, _ in ranked])
+    objects = model._default_manager.in_bulk([pk for pk, _ in ranked])
     pattern, chars = _patterns(terms)
     hits = []
     for pk, score in ranked:
@@ -87,6 +90,30 @@ def search(user: Any, q: str, *, type: str = "article", filters: Filters | None 
             snippet=highlight(text, pattern, chars), score=round(float(score), 6), obj=obj,
         ))
     return hits
+
+
+def _visible(user: Any, type: str, filters: Filters) -> tuple[Any, tuple[str, tuple] | None]:
+    """The model searched and the compiled subquery of the ids `user` may see among the filtered
+    objects (None: none at all). Building and compiling it costs more than a millisecond of Python,
+    so it is remembered for as long as the user's scope is (accounts.scope keeps that a few seconds
+    per process and forgets it when memberships, groups or contacts change)."""
+
+    def build() -> tuple[Any, tuple[str, tuple] | None]:
+        visible = _tickets(user, filters) if type == "ticket" else _articles(user, filters)
+        try:
+            return visible.model, visible.values("id").query.get_compiler(connection=connection).as_sql()
+        except EmptyResultSet:
+            return visible.model, None
+
+    if not getattr(user, "is_authenticated", False):
+        return build()
+    scope = scope_for(user)
+    key = (user.pk, id(scope), type, dataclasses.astuple(filters))
+    remembered_scope, built = _visible_sql.get(key, lambda: (scope, build()))
+    return built if remembered_scope is scope else build()
+
+
+_visible_sql = ProcessCache("knowledge.visible_sql", ttl=60.0, max_entries=10_000)
 
 
 def _articles(user: Any, f: Filters) -> QuerySet:
@@ -125,7 +152,7 @@ def _tickets(user: Any, f: Filters) -> QuerySet:
     return qs
 
 
-def _ranked(kind: str, terms: list[QueryTerm], visible: QuerySet, limit: int) -> list[tuple[int, float]]:
+def _ranked(kind: str, terms: list[QueryTerm], visible_ids: tuple[str, tuple], limit: int) -> list[tuple[int, float]]:
     today = day_number(timezone.now())
     # The engines' scores weigh a title word only so much against a body that repeats it; the pool
     # is re-ranked below with an explicit bonus for query terms found in the title.
@@ -133,10 +160,6 @@ def _ranked(kind: str, terms: list[QueryTerm], visible: QuerySet, limit: int) ->
     boost = (
         f"(1.0 + 0.3 * {_FRESH_DAYS} / ({_FRESH_DAYS} + MAX(0, %s - d.fresh_day))) * (0.7 + 0.6 * d.quality)"
     )
-    try:  # the visibility rule as a subquery of ids, for the engines' statements
-        visible_ids = visible.values("id").query.get_compiler(connection=connection).as_sql()
-    except EmptyResultSet:
-        return []
     if connection.vendor == "postgresql":
         rows = _pg_ranked(kind, terms, visible_ids, today, pool, boost.replace("MAX(", "GREATEST("))
     else:
@@ -170,6 +193,8 @@ def _pg_ranked(kind: str, terms: list[QueryTerm], visible_ids: tuple[str, tuple]
     and a broad query matches thousands of articles. So the matches are first ordered from the small
     columns only, the first SCANNED of them are checked against the visibility rule in the same
     statement (a semi-join by primary key), and only the first CANDIDATES visible ones are scored.
+    When fewer than CANDIDATES of the SCANNED are visible although there were more matches (a user
+    who may see a small part of the documents), the statement runs again over WIDER times as many.
 
     How the SCANNED are picked depends on how broad the query is (_pg_broad, from PostgreSQL's
     estimates): a query matching up to BROAD of the documents takes every match from the GIN index and
@@ -178,6 +203,7 @@ def _pg_ranked(kind: str, terms: list[QueryTerm], visible_ids: tuple[str, tuple]
     counts only in the ranking."""
     query = pg_query(terms)
     visible_sql, visible_params = visible_ids
+    nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         if _pg_broad(cursor, kind, terms):
             order, order_params = "d.quality DESC, d.fresh_day DESC, d.object_id DESC", []
@@ -190,28 +216,32 @@ def _pg_ranked(kind: str, terms: list[QueryTerm], visible_ids: tuple[str, tuple]
         # common tokens such as "0" or "13" prefers over the GIN index.
         cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
         seqscan = cursor.fetchone()[0]
-        cursor.execute(
+        # One statement: the SCANNED best matches, the CANDIDATES visible among them, their scores,
+        # and both counts (on every row) to tell whether to look wider.
+        sql = (
             "WITH m AS MATERIALIZED (SELECT d.id, d.object_id, d.title, d.quality, d.fresh_day "
             "FROM knowledge_searchdoc d, CAST(%s AS tsquery) query "
-            f"WHERE d.kind = %s AND d.vector @@ query ORDER BY {order} LIMIT %s) "
-            f"SELECT d.id FROM m AS d WHERE d.object_id IN ({visible_sql}) ORDER BY {order} LIMIT %s",
-            [query, kind, *order_params, SCANNED, *visible_params, *order_params, CANDIDATES],
+            f"WHERE d.kind = %s AND d.vector @@ query ORDER BY {order} LIMIT %s), "
+            f"c AS MATERIALIZED (SELECT d.id FROM m AS d WHERE d.object_id IN ({visible_sql}) "
+            f"ORDER BY {order} LIMIT %s) "
+            f"SELECT d.object_id, d.title, ts_rank_cd('{_PG_WEIGHTS}', d.vector, query) * {boost} AS score, "
+            "(SELECT count(*) FROM m), (SELECT count(*) FROM c) "
+            "FROM knowledge_searchdoc d, CAST(%s AS tsquery) query WHERE d.id IN (SELECT id FROM c) "
+            "ORDER BY score DESC, d.object_id DESC LIMIT %s"
         )
-        candidates = [row[0] for row in cursor.fetchall()]
-        # Put it back: a caller's transaction goes on after this block (SET LOCAL lasts until it ends).
-        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [seqscan])
-        if not candidates:
-            return []
-        cursor.execute(
-            f"SELECT d.object_id, d.title, ts_rank_cd('{_PG_WEIGHTS}', d.vector, query) * {boost} AS score "
-            "FROM knowledge_searchdoc d, CAST(%s AS tsquery) query WHERE d.id = ANY(%s) "
-            "ORDER BY score DESC, d.object_id DESC LIMIT %s",
-            [today, query, candidates, pool],
-        )
-        return cursor.fetchall()
+        for scanned in (SCANNED, SCANNED * WIDER):
+            cursor.execute(sql, [query, kind, *order_params, scanned, *visible_params, *order_params, CANDIDATES,
+                                 today, query, pool])
+            rows = cursor.fetchall()
+            # Enough candidates, or every match was checked (no row: none visible, or no match at all).
+            if rows and (rows[0][4] >= CANDIDATES or rows[0][3] < scanned):
+                break
+        if nested:  # a caller's transaction goes on after this block (SET LOCAL lasts until it ends)
+            cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [seqscan])
+    return [row[:3] for row in rows]
 
 
-BROAD = 0.1  # share of the documents above which a query counts as broad
+BROAD = 0.12  # share of the documents above which a query counts as broad
 
 
 def _pg_broad(cursor: Any, kind: str, terms: list[QueryTerm]) -> bool:

@@ -106,3 +106,34 @@ def test_nothing_for_empty_or_punctuation_queries(kb, publish):
     # FTS5 / tsquery syntax in a query is just text: it never reaches the engine raw.
     for q in ['"凭证 OR *', "凭证 & !打印 | (", "凭证' (", "凭证:*\\"]:
         assert titles(kb.customer, q) == ["凭证打印"], q
+
+
+def test_a_user_who_may_see_few_of_many_matches_still_gets_them(kb, publish, monkeypatch):
+    """PostgreSQL checks the visibility of the first SCANNED matches only; when too few of those are
+    visible it looks again, wider. Hidden articles that rank first must not crowd the visible out."""
+    from loopdesk.knowledge import search as search_module
+
+    for n in range(6):  # well-voted internal articles, first in the order the matches are checked in
+        a = publish(title=f"加密锁内部排查{n}", audience="internal")
+        for voter in (kb.engineer, kb.agent):
+            services.vote_article(actor=voter, article=a, helpful=True)
+    publish(title="加密锁驱动公开说明", audience="public")
+    publish(title="加密锁U8客户专用", audience="product", products=[kb.u8])
+    monkeypatch.setattr(search_module, "SCANNED", 3)
+    monkeypatch.setattr(search_module, "CANDIDATES", 2)
+    assert set(titles(kb.customer, "加密锁")) == {"加密锁驱动公开说明", "加密锁U8客户专用"}
+
+
+def test_a_remembered_visibility_rule_follows_a_role_change(kb, publish):
+    """The compiled visibility subquery is remembered with the user's scope: a new membership made in
+    this process reaches the next search at once."""
+    from loopdesk.accounts.models import Membership, User
+    from loopdesk.accounts.roles import Role
+
+    def fresh(user):  # a new user object per request, as the session middleware loads it
+        return User.objects.get(pk=user.pk)
+
+    publish(title="加密锁内部排查", audience="internal")
+    assert titles(fresh(kb.customer), "加密锁") == []  # now remembered
+    Membership.objects.create(user=kb.customer, organization=kb.beijing, role=Role.AGENT)
+    assert titles(fresh(kb.customer), "加密锁") == ["加密锁内部排查"]
