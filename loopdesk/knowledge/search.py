@@ -38,6 +38,7 @@ TITLE_BONUS = 1.5  # a hit with every query term in its title scores 2.5× as mu
 SCANNED = 300  # PostgreSQL checks visibility for this many matches of a query first (see _pg_ranked) …
 CANDIDATES = 120  # … and scores at most this many of the visible ones (their vectors are read out of line)
 WIDER = 10  # a user who may see too few of them is checked again against this many times as many
+TITLE_FIRST = True  # narrow queries look among the documents with every term in the title first
 
 
 @dataclass
@@ -205,37 +206,53 @@ def _pg_ranked(kind: str, terms: list[QueryTerm], visible_ids: tuple[str, tuple]
     visible_sql, visible_params = visible_ids
     nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        if _pg_broad(cursor, kind, terms):
-            order, order_params = "d.quality DESC, d.fresh_day DESC, d.object_id DESC", []
+        rank_order = "d.quality DESC, d.fresh_day DESC, d.object_id DESC"
+        broad = _pg_broad(cursor, kind, terms)
+        if broad:
+            order, order_params = rank_order, []
         else:
             title_hits, order_params = _pg_title_hits(terms)
-            order = f"{title_hits} DESC, d.quality DESC, d.fresh_day DESC, d.object_id DESC"
+            order = f"{title_hits} DESC, {rank_order}"
+        # The matches in `order`: every document matching the query, or (first, for a narrow query
+        # of whole words) those with every query term among their title tokens, which come first in
+        # that order and are found on kb_searchdoc_title_tokens. If there are at least as many of
+        # those as are wanted, they are exactly the first of all matches.
+        all_matches = ("SELECT d.id, d.object_id, d.title, d.quality, d.fresh_day "
+                       "FROM knowledge_searchdoc d, CAST(%s AS tsquery) query "
+                       f"WHERE d.kind = %s AND d.vector @@ query ORDER BY {order} LIMIT %s", [query, kind, *order_params])
+        in_title = " AND ".join(["string_to_array(d.title, ' ') && %s"] * len(terms))
+        # OFFSET 0 keeps the planner from walking kb_searchdoc_rank for them (it checks the title of
+        # every document it passes, ten thousand for a word in 3 % of the titles): take them all, then sort.
+        title_matches = ("SELECT * FROM (SELECT d.id, d.object_id, d.title, d.quality, d.fresh_day "
+                         f"FROM knowledge_searchdoc d WHERE d.kind = %s AND {in_title} OFFSET 0) d "
+                         f"ORDER BY {rank_order} LIMIT %s", [kind, *[term.alternatives for term in terms]])
+        attempts = [(all_matches, SCANNED), (all_matches, SCANNED * WIDER)]
+        if TITLE_FIRST and not broad and not any(term.prefix for term in terms) and \
+                _pg_estimate(cursor, title_matches[0].split(" ORDER BY")[0], title_matches[1]) >= SCANNED:
+            attempts.insert(0, (title_matches, SCANNED))
         # MATERIALIZED: the matches are planned on their own (inlined, the visibility rule's joins
         # tempt the planner into scanning every document). No sequential scan either: it reads every
         # document's vector (half a second at 100,000 articles), which the planner's estimate for
         # common tokens such as "0" or "13" prefers over the GIN index.
         cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
         seqscan = cursor.fetchone()[0]
-        # One statement: the SCANNED best matches, the CANDIDATES visible among them, their scores,
-        # and both counts (on every row) to tell whether to look wider.
-        sql = (
-            "WITH m AS MATERIALIZED (SELECT d.id, d.object_id, d.title, d.quality, d.fresh_day "
-            "FROM knowledge_searchdoc d, CAST(%s AS tsquery) query "
-            f"WHERE d.kind = %s AND d.vector @@ query ORDER BY {order} LIMIT %s), "
-            f"c AS MATERIALIZED (SELECT d.id FROM m AS d WHERE d.object_id IN ({visible_sql}) "
-            f"ORDER BY {order} LIMIT %s) "
-            f"SELECT d.object_id, d.title, ts_rank_cd('{_PG_WEIGHTS}', d.vector, query) * {boost} AS score, "
-            "(SELECT count(*) FROM m), (SELECT count(*) FROM c) "
-            "FROM knowledge_searchdoc d, CAST(%s AS tsquery) query WHERE d.id IN (SELECT id FROM c) "
-            "ORDER BY score DESC, d.object_id DESC LIMIT %s"
-        )
-        for scanned in (SCANNED, SCANNED * WIDER):
-            cursor.execute(sql, [query, kind, *order_params, scanned, *visible_params, *order_params, CANDIDATES,
-                                 today, query, pool])
+        for (matches_sql, matches_params), scanned in attempts:
+            # One statement: the best matches, the CANDIDATES visible among them, their scores, and
+            # both counts (on every row) to tell whether that was enough.
+            cursor.execute(
+                f"WITH m AS MATERIALIZED ({matches_sql}), "
+                f"c AS MATERIALIZED (SELECT d.id FROM m AS d WHERE d.object_id IN ({visible_sql}) "
+                f"ORDER BY {order} LIMIT %s) "
+                f"SELECT d.object_id, d.title, ts_rank_cd('{_PG_WEIGHTS}', d.vector, query) * {boost} AS score, "
+                "(SELECT count(*) FROM m), (SELECT count(*) FROM c) "
+                "FROM knowledge_searchdoc d, CAST(%s AS tsquery) query WHERE d.id IN (SELECT id FROM c) "
+                "ORDER BY score DESC, d.object_id DESC LIMIT %s",
+                [*matches_params, scanned, *visible_params, *order_params, CANDIDATES, today, query, pool],
+            )
             rows = cursor.fetchall()
-            # Enough candidates, or every match was checked (no row: none visible, or no match at all).
-            if rows and (rows[0][4] >= CANDIDATES or rows[0][3] < scanned):
-                break
+            matched, visible = (rows[0][3], rows[0][4]) if rows else (0, 0)
+            if visible >= CANDIDATES or (matches_sql is all_matches[0] and rows and matched < scanned):
+                break  # enough candidates, or every match was checked (no row: none visible, or none at all)
         if nested:  # a caller's transaction goes on after this block (SET LOCAL lasts until it ends)
             cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [seqscan])
     return [row[:3] for row in rows]
@@ -253,25 +270,27 @@ def _pg_broad(cursor: Any, kind: str, terms: list[QueryTerm]) -> bool:
     total = _documents(cursor)
     smallest = None
     for term in terms:
-        literal = pg_query([term])
-
-        def estimate(literal: str = literal) -> float:
-            cursor.execute(
-                "EXPLAIN (FORMAT JSON) SELECT 1 FROM knowledge_searchdoc d "
-                "WHERE d.kind = %s AND d.vector @@ CAST(%s AS tsquery)",
-                [kind, literal],
-            )
-            raw = cursor.fetchone()[0]
-            return float((json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"].get("Plan Rows", 0))
-
-        rows = _term_estimates.get((kind, literal), estimate)  # the same words come back all day
+        where = "SELECT 1 FROM knowledge_searchdoc d WHERE d.kind = %s AND d.vector @@ CAST(%s AS tsquery)"
+        rows = _pg_estimate(cursor, where, [kind, pg_query([term])])
         smallest = rows if smallest is None else min(smallest, rows)
         if smallest <= BROAD * total:
             return False
     return smallest is not None
 
 
-_term_estimates = ProcessCache("knowledge.term_estimates", ttl=60.0, max_entries=10_000)
+def _pg_estimate(cursor: Any, sql: str, params: list) -> float:
+    """PostgreSQL's estimate of the rows `sql` returns (an EXPLAIN: planning only), remembered for a
+    minute per statement: the same words come back all day."""
+
+    def estimate() -> float:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        raw = cursor.fetchone()[0]
+        return float((json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"].get("Plan Rows", 0))
+
+    return _estimates.get((sql, json.dumps(params, ensure_ascii=False)), estimate)
+
+
+_estimates = ProcessCache("knowledge.estimates", ttl=60.0, max_entries=10_000)
 
 
 _document_count = ProcessCache("knowledge.document_count", ttl=60.0)

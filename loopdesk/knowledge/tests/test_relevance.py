@@ -62,3 +62,29 @@ def test_relevance_holds_on_both_postgresql_paths(kb, corpus, monkeypatch, broad
     monkeypatch.setattr(search_module, "BROAD", broad)
     failures = _failures(kb, corpus)
     assert not failures, "\n".join(failures)
+
+
+def test_the_title_first_candidates_change_no_ranking(kb, corpus, monkeypatch):
+    """PostgreSQL takes a narrow query's candidates from the documents with every term in the title
+    when there are enough of them (search._pg_ranked). With candidate counts small enough for that to
+    happen on this corpus, every query must rank exactly as it does from all matches."""
+    from django.db import connection
+
+    from loopdesk.knowledge import search as search_module
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    # The paths are chosen by PostgreSQL's estimates, which say little on a corpus this small: every
+    # query is taken as narrow, with plenty of title matches, so each tries the title first.
+    monkeypatch.setattr(search_module, "_pg_estimate", lambda *_args: 1000.0)
+    monkeypatch.setattr(search_module, "BROAD", 1e9)
+    monkeypatch.setattr(search_module, "SCANNED", 2)
+    monkeypatch.setattr(search_module, "CANDIDATES", 1)
+
+    def ranking(title_first: bool) -> dict[str, list[int]]:
+        monkeypatch.setattr(search_module, "TITLE_FIRST", title_first)
+        return {q: [h.id for h in search(kb.customer, q, limit=3)] for q, _expected in QUERIES}
+
+    with_title_first = ranking(True)
+    assert any(with_title_first.values())
+    assert with_title_first == ranking(False)
