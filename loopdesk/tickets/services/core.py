@@ -105,9 +105,9 @@ def _new_number(now: datetime.datetime) -> str:
 
 
 def reserve_numbers(now: datetime.datetime, count: int) -> list[str]:
-    """`count` consecutive ticket numbers of `now`'s day (工单号 YYYYMMDD + daily sequence). Called in a
-    transaction of its own before a batch, the numbers survive a failed batch as gaps, but the batch
-    then holds no lock on the day's counter while it works."""
+    """`count` consecutive ticket numbers of `now`'s day (工单号 YYYYMMDD + daily sequence). Called outside
+    a transaction (insert_tickets), it commits at once: no intake waits on the day's counter while
+    another works, and numbers reserved by an intake that then fails stay unused."""
     day = timezone.localtime(now, timezone.get_default_timezone()).strftime("%Y%m%d")
     last = next_value("ticket:" + day, count)
     return [f"{day}{n:05d}" for n in range(last - count + 1, last + 1)]

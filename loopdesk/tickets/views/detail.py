@@ -92,8 +92,10 @@ def panel_context(request, ticket: Ticket, panels, *, forms=None, errors=None, o
         ctx["transitions"] = transitions_for(ticket, user)
         ctx["transition_fields"] = {f for option in ctx["transitions"] for f in option.form}
     if "links" in panels:
+        # Prefetched, not joined: PostgreSQL takes milliseconds to plan a join of two ticket rows, and
+        # most tickets have no link at all (then there is no second query).
         ctx["links"] = list(
-            Link.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related("source", "target").order_by("id")
+            Link.objects.filter(Q(source=ticket) | Q(target=ticket)).prefetch_related("source", "target").order_by("id")
         )
         for name in ("link", "merge"):
             forms.setdefault(name, default_form(name, ticket))
