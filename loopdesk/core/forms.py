@@ -3,8 +3,8 @@
 Django renders every <option> of a <select> through two template includes, about 0.3 ms each; an
 assignee or category list of a few hundred options then costs more than the rest of the page, and
 every label and text input costs another 0.1 ms of template includes. The renderer below produces
-exactly Django's markup for selects, plain inputs and labels in Python and leaves every other
-template alone.
+exactly Django's markup for selects, plain inputs, labels and field groups (`as_field_group`) in
+Python and leaves every other template alone.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
 LABEL_TEMPLATE = "django/forms/label.html"
+FIELD_TEMPLATE = "django/forms/field.html"
 # The widgets whose template is nothing but {% include "django/forms/widgets/input.html" %}.
 INPUT_TEMPLATES = frozenset(
     f"django/forms/widgets/{kind}.html"
@@ -69,11 +70,31 @@ def render_label(context: dict[str, Any]) -> SafeString:
     if not context["use_tag"]:
         return mark_safe(label)
     tag = conditional_escape(context["tag"])
-    return mark_safe(f"<{tag}{_attrs(context['attrs'])}>{label}</{tag}>")
+    return mark_safe(f"<{tag}{_attrs(context['attrs'] or {})}>{label}</{tag}>")
+
+
+def render_field(context: dict[str, Any]) -> SafeString:
+    """The markup of django/forms/field.html: label or legend, help text, errors, widget."""
+    field = context["field"]
+    parts = []
+    if field.use_fieldset:
+        described = field.aria_describedby
+        parts.append("<fieldset" + (f' aria-describedby="{conditional_escape(described)}"' if described else "") + ">")
+        if field.label:
+            parts.append(field.legend_tag())
+    elif field.label:
+        parts.append(field.label_tag())
+    if field.help_text:
+        helptext_id = f' id="{conditional_escape(field.auto_id)}_helptext"' if field.auto_id else ""
+        parts.append(f'<div class="helptext"{helptext_id}>{field.help_text}</div>')  # the template marks it safe
+    if field.errors:  # an empty error list renders nothing (through two templates)
+        parts.append(str(field.errors))
+    parts.append(str(field) + ("</fieldset>" if field.use_fieldset else ""))
+    return mark_safe("\n".join(parts))  # labels, errors and widget are safe strings; the rest is escaped
 
 
 class FormRenderer(DjangoTemplates):
-    """Django's default form renderer, with plain selects, inputs and labels rendered in Python."""
+    """Django's default form renderer, with plain selects, inputs, labels and field groups rendered in Python."""
 
     def render(self, template_name, context, request=None):
         if template_name == SELECT_TEMPLATE:
@@ -84,4 +105,6 @@ class FormRenderer(DjangoTemplates):
             return render_input(context["widget"])
         elif template_name == LABEL_TEMPLATE:
             return render_label(context)
+        elif template_name == FIELD_TEMPLATE:
+            return render_field(context)
         return super().render(template_name, context, request=request)

@@ -42,3 +42,21 @@ def test_input_and_label_markup_is_djangos():
             assert _squeeze(bound[name].as_widget()) == _squeeze(theirs[name].as_widget()), name
             assert _squeeze(bound[name].label_tag()) == _squeeze(theirs[name].label_tag()), name
             assert _squeeze(bound[name].as_field_group()) == _squeeze(theirs[name].as_field_group()), name
+
+
+class Groups(forms.Form):
+    titled = forms.CharField(label="标题", help_text="至少 <b>5</b> 个字", min_length=5)
+    choices = forms.MultipleChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.CheckboxSelectMultiple,
+                                        help_text="可多选", required=True)
+    radio = forms.ChoiceField(choices=[("x", "X")], widget=forms.RadioSelect, label="")
+    unlabelled = forms.CharField(label="", required=False)
+
+
+def test_field_group_markup_is_djangos():
+    """as_field_group: labels or legends (fieldsets for grouped widgets), help text, errors, widget."""
+    for data in (None, {"titled": "短", "choices": [], "radio": "z"}):
+        for auto_id in ("id_%s", False):
+            ours = Groups(data=data, auto_id=auto_id)
+            theirs = Groups(data=data, auto_id=auto_id, renderer=DjangoTemplates())
+            for name in Groups.base_fields:
+                assert _squeeze(ours[name].as_field_group()) == _squeeze(theirs[name].as_field_group()), (name, data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
@@ -11,7 +12,6 @@ from django.urls import NoReverseMatch, reverse
 from ..models import Ticket
 
 
-# What the ticket page header shows, fetched in the same query as the ticket.
 def _portal_url(name: str, *args) -> str | None:
     try:
         return reverse(name, args=args)
@@ -36,8 +36,10 @@ def staff_only(view):
 
 def visible_ticket(request, pk: int) -> Ticket:
     """The ticket if the user may see it, else 404 (never 403: its existence is not revealed)."""
+    # Whether the user watches it (the page header) comes in the same query as the ticket.
+    watching = Exists(Ticket.watchers.through.objects.filter(ticket_id=OuterRef("pk"), user_id=request.user.pk))
     try:
-        return Ticket.objects.visible_to(request.user).one(pk)
+        return Ticket.objects.visible_to(request.user).annotate(watching=watching).one(pk)
     except Ticket.DoesNotExist:
         raise Http404 from None
 

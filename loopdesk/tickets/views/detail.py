@@ -84,7 +84,8 @@ def panel_context(request, ticket: Ticket, panels, *, forms=None, errors=None, o
     }
     ctx = {"ticket": ticket, "can": can, "panels": panels, "origin": origin, "panel_errors": errors or []}
     if "header" in panels:
-        ctx["watching"] = ticket.watchers.filter(pk=user.pk).exists()
+        watching = getattr(ticket, "watching", None)  # annotated by visible_ticket
+        ctx["watching"] = ticket.watchers.filter(pk=user.pk).exists() if watching is None else watching
         ctx["custom_fields"] = custom_field_rows(ticket)
     if "timeline" in panels:
         ctx["timeline"] = build_timeline(ticket, internal=can["internal"])
