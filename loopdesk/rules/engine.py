@@ -309,17 +309,22 @@ def on_tickets_created(sender: Any, *, created: list[tuple[Any, Any]], actor: An
 
 
 def _fire_after_insert(ticket: Any, s: _BeforeInsert, pending: list) -> None:
-    own = _Chain(fired={(rule.pk, ticket.pk) for rule, _results, _left in s.fired})
+    # The chain goes on from where the ticket was created: a ticket a rule creates (a problem record)
+    # is one level down already, and the recursion guard must count that.
+    chain = _chain.get()
+    own = chain or _Chain()
+    own.fired.update((rule.pk, ticket.pk) for rule, _results, _left in s.fired)
+    depth = chain.depth + 1 if chain else 1
     if s.changes and (updated := rules_for(Trigger.UPDATED)):
         # As if the rules had updated the stored ticket: the "updated" rules react one level down.
-        token = _chain.set(_Chain(depth=1, fired=own.fired))
+        token = _chain.set(_Chain(depth=depth, fired=own.fired))
         try:
             process(ticket, Trigger.UPDATED, changes=s.changes, extra=_event_facts("changed", None), only=updated)
         finally:
             _chain.reset(token)
     for rule, results, left in s.fired:
         if left:
-            _run_actions(ticket, rule, left, results, depth=1, own=own)
+            _run_actions(ticket, rule, left, results, depth=depth, own=own)
         pending.append((ticket, rule, Trigger.CREATED, results))
     if s.rest:
         process(ticket, Trigger.CREATED, extra=s.extra, only=s.rest)

@@ -102,3 +102,24 @@ def test_a_batch_writes_in_bulk(world):
     # Tickets, events, clocks, clock history, firings and their events: one insert each for the whole
     # batch. Per ticket there is only the category a classification picks (2 of every 5 tickets).
     assert (len(twenty) - len(five)) / 15 <= 2 / 5, twenty
+
+
+def test_a_ticket_created_by_a_rule_counts_one_level_down(world):
+    """The recursion guard: a ticket created inside a rule's action (a problem record) starts at that
+    action's depth, so the events its own rules cause trigger nothing more."""
+    from loopdesk.rules import engine
+
+    rule(world, name="classify", conditions=cond("ticket.category", "is_empty"),
+         actions=[{"type": "set_field", "field": "category", "value": world.voucher.pk}])
+    rule(world, name="on category", trigger="updated", conditions=cond("ticket.category", "changed"),
+         actions=[{"type": "set_responsibility", "value": "customer"}])
+    token = engine._chain.set(engine._Chain(depth=1))  # as inside the action of a rule fired at depth 0
+    try:
+        nested = tickets.create_ticket(actor=world.agent, title="凭证", description="由规则创建", company=world.acme)
+    finally:
+        engine._chain.reset(token)
+    nested = Ticket.objects.get(pk=nested.pk)
+    assert nested.category == world.voucher and nested.responsibility == ""
+    top = Ticket.objects.get(pk=tickets.create_ticket(actor=world.agent, title="凭证", description="客户提交",
+                                                      company=world.acme).pk)
+    assert top.category == world.voucher and top.responsibility == "customer"
