@@ -48,12 +48,8 @@ def record_event(
     internal: bool = False, at: datetime.datetime | None = None,
 ) -> Event:
     """Append one history event (call inside the service's transaction) and tell the listeners."""
-    event = Event.objects.create(
-        ticket=ticket, at=at or timezone.now(), actor=actor if getattr(actor, "pk", None) else None,
-        kind=kind, changes=changes or {}, data=data or {}, internal=internal,
-    )
-    ticket_event.send(sender=Ticket, ticket=ticket, event=event, actor=actor)
-    return event
+    entry = {"kind": kind, "changes": changes, "data": data, "internal": internal, "at": at}
+    return record_events([(ticket, entry)], actor=actor)[0]
 
 
 def record_events(
@@ -98,10 +94,6 @@ def _check_refs(company: Any, *, contact: Any = None, asset: Any = None) -> dict
     if asset is not None and asset.company_id != company.pk:
         errors["asset_id"] = [_("This asset belongs to another customer.")]
     return errors
-
-
-def _new_number(now: datetime.datetime) -> str:
-    return reserve_numbers(now, 1)[0]
 
 
 def reserve_numbers(now: datetime.datetime, count: int) -> list[str]:
