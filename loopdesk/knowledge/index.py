@@ -258,7 +258,8 @@ def _merge_pending() -> None:
     until autovacuum does it, every search would scan those thousands of unsorted entries."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT gin_clean_pending_list('kb_searchdoc_vector'::regclass)")
+            for kind in ("article", "ticket"):  # one full-text index per kind (migration 0007)
+                cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [f"kb_searchdoc_vector_{kind}"])
 
 
 def reindex_articles(batch: int = BATCH, workers: int | None = None) -> int:

@@ -215,7 +215,7 @@ def _pg_ranked(kind: str, terms: list[QueryTerm], visible_ids: tuple[str, tuple]
             order = f"{title_hits} DESC, {rank_order}"
         # The matches in `order`: every document matching the query, or (first, for a narrow query
         # of whole words) those with every query term among their title tokens, which come first in
-        # that order and are found on kb_searchdoc_title_tokens. If there are at least as many of
+        # that order and are found on kb_searchdoc_title_tokens_<kind>. If there are at least as many of
         # those as are wanted, they are exactly the first of all matches.
         all_matches = ("SELECT d.id, d.object_id, d.title, d.quality, d.fresh_day "
                        "FROM knowledge_searchdoc d, CAST(%s AS tsquery) query "
