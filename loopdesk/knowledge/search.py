@@ -221,22 +221,23 @@ def _pg_ranked(kind: str, terms: list[QueryTerm], visible_ids: tuple[str, tuple]
                        "FROM knowledge_searchdoc d, CAST(%s AS tsquery) query "
                        f"WHERE d.kind = %s AND d.vector @@ query ORDER BY {order} LIMIT %s", [query, kind, *order_params])
         in_title = " AND ".join(["string_to_array(d.title, ' ') && %s"] * len(terms))
+        titled = ("SELECT d.id, d.object_id, d.title, d.quality, d.fresh_day FROM knowledge_searchdoc d "
+                  f"WHERE d.kind = %s AND {in_title}", [kind, *[term.alternatives for term in terms]])
         # OFFSET 0 keeps the planner from walking kb_searchdoc_rank for them (it checks the title of
         # every document it passes, ten thousand for a word in 3 % of the titles): take them all, then sort.
-        title_matches = ("SELECT * FROM (SELECT d.id, d.object_id, d.title, d.quality, d.fresh_day "
-                         f"FROM knowledge_searchdoc d WHERE d.kind = %s AND {in_title} OFFSET 0) d "
-                         f"ORDER BY {rank_order} LIMIT %s", [kind, *[term.alternatives for term in terms]])
-        attempts = [(all_matches, SCANNED), (all_matches, SCANNED * WIDER)]
+        title_matches = (f"SELECT * FROM ({titled[0]} OFFSET 0) d ORDER BY {rank_order} LIMIT %s", titled[1])
+        # (matches, how many, whether fewer matches than that means every match was checked)
+        attempts = [(all_matches, SCANNED, True), (all_matches, SCANNED * WIDER, True)]
         if TITLE_FIRST and not broad and not any(term.prefix for term in terms) and \
-                _pg_estimate(cursor, title_matches[0].split(" ORDER BY")[0], title_matches[1]) >= SCANNED:
-            attempts.insert(0, (title_matches, SCANNED))
+                _pg_estimate(cursor, *titled) >= SCANNED:
+            attempts.insert(0, (title_matches, SCANNED, False))
         # MATERIALIZED: the matches are planned on their own (inlined, the visibility rule's joins
         # tempt the planner into scanning every document). No sequential scan either: it reads every
         # document's vector (half a second at 100,000 articles), which the planner's estimate for
         # common tokens such as "0" or "13" prefers over the GIN index.
         cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
         seqscan = cursor.fetchone()[0]
-        for (matches_sql, matches_params), scanned in attempts:
+        for (matches_sql, matches_params), scanned, exhaustive in attempts:
             # One statement: the best matches, the CANDIDATES visible among them, their scores, and
             # both counts (on every row) to tell whether that was enough.
             cursor.execute(
@@ -251,7 +252,7 @@ def _pg_ranked(kind: str, terms: list[QueryTerm], visible_ids: tuple[str, tuple]
             )
             rows = cursor.fetchall()
             matched, visible = (rows[0][3], rows[0][4]) if rows else (0, 0)
-            if visible >= CANDIDATES or (matches_sql is all_matches[0] and rows and matched < scanned):
+            if visible >= CANDIDATES or (exhaustive and rows and matched < scanned):
                 break  # enough candidates, or every match was checked (no row: none visible, or none at all)
         if nested:  # a caller's transaction goes on after this block (SET LOCAL lasts until it ends)
             cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [seqscan])

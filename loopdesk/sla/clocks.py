@@ -264,14 +264,7 @@ def start_tickets(tickets: list, *, now: dt.datetime) -> list[Clock]:
     """Start the clocks of many new tickets (a batch intake) with one write of each kind for all."""
     if any(p.contract_levels for p in active_policies()):
         preload_contract_levels({t.company_id for t in tickets})
-    passes = []
-    for ticket in tickets:
-        p = Pass(now, [], {}, [], [], [])
-        if ticket.is_open:
-            for info in select(facts_for(ticket)).values():
-                if info is not None:
-                    _start_policy(ticket, info, p)
-        passes.append((ticket, p))
+    passes = [(ticket, _starts(ticket, now)) for ticket in tickets]
     new = Clock.objects.bulk_create([c for _t, p in passes for c in p.new])
     ClockEvent.objects.bulk_create(
         [ClockEvent(clock_id=c.pk, at=now, kind=k, data=d) for _t, p in passes for c, k, d in p.history])
@@ -294,16 +287,22 @@ def _earliest_due(clocks: list[Clock]) -> dt.datetime | None:
 
 def start_ticket(ticket: Any, *, now: dt.datetime | None = None) -> list[Clock]:
     """Start the clocks of a new ticket (no query for existing clocks: a new ticket has none)."""
-    p = Pass(now or timezone.now(), [], {}, [], [], [])
-    if ticket.is_open:
-        for info in select(facts_for(ticket)).values():
-            if info is not None:
-                _start_policy(ticket, info, p)
+    p = _starts(ticket, now or timezone.now())
     # The "created" event marks these starts on the timeline; a second entry at the same instant would
     # be noise (and cost the intake path an insert and a round of ticket_event receivers).
     p.notable.clear()
     _finish(ticket, [], p)
     return p.new
+
+
+def _starts(ticket: Any, now: dt.datetime) -> Pass:
+    """The clocks a new ticket starts with, planned in memory (nothing written yet)."""
+    p = Pass(now, [], {}, [], [], [])
+    if ticket.is_open:
+        for info in select(facts_for(ticket)).values():
+            if info is not None:
+                _start_policy(ticket, info, p)
+    return p
 
 
 def _start_policy(ticket: Any, info: PolicyInfo, p: Pass, skip: set | None = None) -> None:

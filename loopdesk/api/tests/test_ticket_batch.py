@@ -102,3 +102,14 @@ def test_anonymous_is_refused(world):
 
     response = Client().post("/api/v1/tickets/batch", "{}", content_type="application/json")
     assert response.status_code == 401
+
+
+def test_ids_beyond_any_column_are_unknown_not_errors(world, as_user):
+    """An id too large for the database, or negative, is refused by the schema with its place (no lookup,
+    no 500), and the batch stores nothing."""
+    before = Ticket.objects.count()
+    batch = [item(world, 0), item(world, 1, customer_id=2**63), item(world, 2, customer_id=-1)]
+    response = as_user(world.agent).post("/tickets/batch", {"tickets": batch})
+    assert response.status_code == 422, response.content
+    assert set(response.json()["errors"]) == {"tickets.1.customer_id", "tickets.2.customer_id"}
+    assert Ticket.objects.count() == before
