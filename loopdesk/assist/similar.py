@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loopdesk.knowledge.search import Hit, search
-from loopdesk.knowledge.segment import STOP_WORDS
+from loopdesk.knowledge.segment import DICTIONARY, STOP_WORDS
 from loopdesk.tickets.choices import Phase
 
 KEYWORDS = 3
@@ -27,6 +27,7 @@ def keywords(title: str, description: str = "", k: int = KEYWORDS) -> list[str]:
     """The `k` most distinctive words of a ticket (ASCII codes and Chinese words of 2+ characters)."""
     import jieba.analyse
 
+    DICTIONARY.python_jieba()  # the administrator's product terms stay whole here too
     text = f"{title}\n{title}\n{description or ''}" if title else (description or "")
     words = [w for w in jieba.analyse.extract_tags(text[:4000], topK=k * 4)
              if len(w) > 1 and w.lower() not in STOP_WORDS and w not in FILLERS]
