@@ -197,86 +197,155 @@ def _pg_ranked(kind: str, terms: list[QueryTerm], visible_ids: tuple[str, tuple]
     When fewer than CANDIDATES of the SCANNED are visible although there were more matches (a user
     who may see a small part of the documents), the statement runs again over WIDER times as many.
 
-    How the SCANNED are picked depends on how broad the query is (_pg_broad, from PostgreSQL's
+    How the SCANNED are picked depends on how broad the query is (_pg_matches, from PostgreSQL's
     estimates): a query matching up to BROAD of the documents takes every match from the GIN index and
     puts those with query terms in their title first; a broader one (a word most documents contain)
     walks the documents best first on kb_searchdoc_rank and stops after SCANNED matches, and the title
     counts only in the ranking."""
     query = pg_query(terms)
-    visible_sql, visible_params = visible_ids
     nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        rank_order = "d.quality DESC, d.fresh_day DESC, d.object_id DESC"
-        broad = _pg_broad(cursor, kind, terms)
-        if broad:
-            order, order_params = rank_order, []
-        else:
-            title_hits, order_params = _pg_title_hits(terms)
-            order = f"{title_hits} DESC, {rank_order}"
-        # The matches in `order`: every document matching the query, or (first, for a narrow query
-        # of whole words) those with every query term among their title tokens, which come first in
-        # that order and are found on kb_searchdoc_title_tokens_<kind>. If there are at least as many of
-        # those as are wanted, they are exactly the first of all matches.
-        all_matches = ("SELECT d.id, d.object_id, d.title, d.quality, d.fresh_day "
-                       "FROM knowledge_searchdoc d, CAST(%s AS tsquery) query "
-                       f"WHERE d.kind = %s AND d.vector @@ query ORDER BY {order} LIMIT %s", [query, kind, *order_params])
-        in_title = " AND ".join(["string_to_array(d.title, ' ') && %s"] * len(terms))
-        titled = ("SELECT d.id, d.object_id, d.title, d.quality, d.fresh_day FROM knowledge_searchdoc d "
-                  f"WHERE d.kind = %s AND {in_title}", [kind, *[term.alternatives for term in terms]])
-        # OFFSET 0 keeps the planner from walking kb_searchdoc_rank for them (it checks the title of
-        # every document it passes, ten thousand for a word in 3 % of the titles): take them all, then sort.
-        title_matches = (f"SELECT * FROM ({titled[0]} OFFSET 0) d ORDER BY {rank_order} LIMIT %s", titled[1])
-        # (matches, how many, whether fewer matches than that means every match was checked)
-        attempts = [(all_matches, SCANNED, True), (all_matches, SCANNED * WIDER, True)]
-        if TITLE_FIRST and not broad and not any(term.prefix for term in terms) and \
-                _pg_estimate(cursor, *titled) >= SCANNED:
-            attempts.insert(0, (title_matches, SCANNED, False))
-        # MATERIALIZED: the matches are planned on their own (inlined, the visibility rule's joins
-        # tempt the planner into scanning every document). No sequential scan either: it reads every
-        # document's vector (half a second at 100,000 articles), which the planner's estimate for
-        # common tokens such as "0" or "13" prefers over the GIN index.
-        cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
-        seqscan = cursor.fetchone()[0]
-        for (matches_sql, matches_params), scanned, exhaustive in attempts:
-            # One statement: the best matches, the CANDIDATES visible among them, their scores, and
-            # both counts (on every row) to tell whether that was enough.
-            cursor.execute(
-                f"WITH m AS MATERIALIZED ({matches_sql}), "
-                f"c AS MATERIALIZED (SELECT d.id FROM m AS d WHERE d.object_id IN ({visible_sql}) "
-                f"ORDER BY {order} LIMIT %s) "
-                f"SELECT d.object_id, d.title, ts_rank_cd('{_PG_WEIGHTS}', d.vector, query) * {boost} AS score, "
-                "(SELECT count(*) FROM m), (SELECT count(*) FROM c) "
-                "FROM knowledge_searchdoc d, CAST(%s AS tsquery) query WHERE d.id IN (SELECT id FROM c) "
-                "ORDER BY score DESC, d.object_id DESC LIMIT %s",
-                [*matches_params, scanned, *visible_params, *order_params, CANDIDATES, today, query, pool],
-            )
-            rows = cursor.fetchall()
-            matched, visible = (rows[0][3], rows[0][4]) if rows else (0, 0)
-            if visible >= CANDIDATES or (exhaustive and rows and matched < scanned):
-                break  # enough candidates, or every match was checked (no row: none visible, or none at all)
+        # No sequential scan: it reads every document's vector (half a second at 100,000 articles),
+        # which the planner's estimate for common tokens such as "0" or "13" prefers over the GIN
+        # index. No JIT either: the estimates of these statements pass its threshold, and compiling
+        # costs more than the few thousand rows they read.
+        cursor.execute("SELECT current_setting('enable_seqscan'), current_setting('jit'), "
+                       "set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)")
+        settings = cursor.fetchone()[:2]
+        matches = _pg_matches(cursor, kind, terms)
+        rows = None
+        if kind == "ticket":
+            rows = _pg_recent(cursor, query, terms, matches, visible_ids, today, pool, boost)
+        if rows is None:
+            rows = _pg_best(cursor, kind, query, terms, matches, visible_ids, today, pool, boost)
         if nested:  # a caller's transaction goes on after this block (SET LOCAL lasts until it ends)
-            cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [seqscan])
+            cursor.execute("SELECT set_config('enable_seqscan', %s, true), set_config('jit', %s, true)", settings)
     return [row[:3] for row in rows]
+
+
+def _pg_best(cursor: Any, kind: str, query: str, terms: list[QueryTerm], matches: float,
+             visible_ids: tuple[str, tuple], today: int, pool: int, boost: str) -> list:
+    """The candidates picked in ranking order (see _pg_ranked)."""
+    visible_sql, visible_params = visible_ids
+    rank_order = "d.quality DESC, d.fresh_day DESC, d.object_id DESC"
+    broad = matches > BROAD * _documents(cursor)
+    if broad:
+        order, order_params = rank_order, []
+    else:
+        title_hits, order_params = _pg_title_hits(terms)
+        order = f"{title_hits} DESC, {rank_order}"
+    # The matches in `order`: every document matching the query, or (first, for a narrow query
+    # of whole words) those with every query term among their title tokens, which come first in
+    # that order and are found on kb_searchdoc_title_tokens_<kind>. If there are at least as many of
+    # those as are wanted, they are exactly the first of all matches.
+    all_matches = ("SELECT d.id, d.object_id, d.title, d.quality, d.fresh_day "
+                   "FROM knowledge_searchdoc d, CAST(%s AS tsquery) query "
+                   f"WHERE d.kind = %s AND d.vector @@ query ORDER BY {order} LIMIT %s", [query, kind, *order_params])
+    in_title = " AND ".join(["string_to_array(d.title, ' ') && %s"] * len(terms))
+    titled = ("SELECT d.id, d.object_id, d.title, d.quality, d.fresh_day FROM knowledge_searchdoc d "
+              f"WHERE d.kind = %s AND {in_title}", [kind, *[term.alternatives for term in terms]])
+    # OFFSET 0 keeps the planner from walking kb_searchdoc_rank for them (it checks the title of
+    # every document it passes, ten thousand for a word in 3 % of the titles): take them all, then sort.
+    title_matches = (f"SELECT * FROM ({titled[0]} OFFSET 0) d ORDER BY {rank_order} LIMIT %s", titled[1])
+    # (matches, how many, whether fewer matches than that means every match was checked)
+    attempts = [(all_matches, SCANNED, True), (all_matches, SCANNED * WIDER, True)]
+    if TITLE_FIRST and not broad and not any(term.prefix for term in terms) and \
+            _pg_estimate(cursor, *titled) >= SCANNED:
+        attempts.insert(0, (title_matches, SCANNED, False))
+    rows: list = []
+    for (matches_sql, matches_params), scanned, exhaustive in attempts:
+        # One statement: the best matches, the CANDIDATES visible among them, their scores, and
+        # both counts (on every row) to tell whether that was enough. MATERIALIZED: the matches are
+        # planned on their own (inlined, the visibility rule's joins tempt the planner into scanning
+        # every document).
+        cursor.execute(
+            f"WITH m AS MATERIALIZED ({matches_sql}), "
+            f"c AS MATERIALIZED (SELECT d.id FROM m AS d WHERE d.object_id IN ({visible_sql}) "
+            f"ORDER BY {order} LIMIT %s) "
+            f"SELECT d.object_id, d.title, ts_rank_cd('{_PG_WEIGHTS}', d.vector, query) * {boost} AS score, "
+            "(SELECT count(*) FROM m), (SELECT count(*) FROM c) "
+            "FROM knowledge_searchdoc d, CAST(%s AS tsquery) query WHERE d.id IN (SELECT id FROM c) "
+            "ORDER BY score DESC, d.object_id DESC LIMIT %s",
+            [*matches_params, scanned, *visible_params, *order_params, CANDIDATES, today, query, pool],
+        )
+        rows = cursor.fetchall()
+        matched, visible = (rows[0][3], rows[0][4]) if rows else (0, 0)
+        if visible >= CANDIDATES or (exhaustive and rows and matched < scanned):
+            break  # enough candidates, or every match was checked (no row: none visible, or none at all)
+    return rows
+
+
+RECENT_ROWS = 40_000  # a ticket search walks at most this many of the newest tickets (see _pg_recent) …
+RECENT_MARGIN = 2.0  # … when it expects this many times the wanted matches among them
+
+
+def _pg_recent(cursor: Any, query: str, terms: list[QueryTerm], matches: float, visible_ids: tuple[str, tuple],
+               today: int, pool: int, boost: str) -> list | None:
+    """The newest `pool` tickets the user may see that match, scored; None when the walk does not pay.
+
+    A million tickets make a common word match tens of thousands of them, and reading each match's
+    row to order them costs a few microseconds (half a second in all). Tickets are wanted recent,
+    so when a walk down the newest tickets is expected to meet `pool` visible matches within
+    RECENT_ROWS rows (from the estimated shares of matching and of visible tickets), the walk is
+    taken: newest first on kb_searchdoc_unique, each row checked against the query and the
+    visibility rule, stopping at `pool`; the ranking then orders those. It never goes past the
+    newest RECENT_ROWS tickets (by id); if it met too few there, the usual candidates are picked instead."""
+    visible_sql, visible_params = visible_ids
+    tickets = _pg_estimate(cursor, "SELECT 1 FROM knowledge_searchdoc d WHERE d.kind = %s", ["ticket"])
+    if not tickets:
+        return None
+    # `matches` is an upper bound (every term must match); when it is too high, the walk meets too
+    # few matches within RECENT_ROWS and costs that many rows for nothing. PostgreSQL's estimate for
+    # the whole query is no help: it takes the terms as independent, ten times too low for "现金流量表".
+    share = matches / tickets
+    seen = min(1.0, _pg_estimate(cursor, visible_sql, list(visible_params)) / tickets)
+    if share * seen * RECENT_ROWS < pool * RECENT_MARGIN:  # the visible matches expected in the window
+        return None
+    newest = _newest_ticket(cursor)
+    cursor.execute(
+        "WITH c AS MATERIALIZED (SELECT d.id FROM knowledge_searchdoc d WHERE d.kind = 'ticket' "
+        f"AND d.object_id > %s AND d.vector @@ CAST(%s AS tsquery) AND d.object_id IN ({visible_sql}) "
+        "ORDER BY d.object_id DESC LIMIT %s) "
+        f"SELECT d.object_id, d.title, ts_rank_cd('{_PG_WEIGHTS}', d.vector, query) * {boost} AS score, "
+        "(SELECT count(*) FROM c) "
+        "FROM knowledge_searchdoc d, CAST(%s AS tsquery) query WHERE d.id IN (SELECT id FROM c) "
+        "ORDER BY score DESC, d.object_id DESC",
+        [newest - RECENT_ROWS, query, *visible_params, pool, today, query],
+    )
+    rows = cursor.fetchall()
+    if newest <= RECENT_ROWS or (rows and rows[0][3] >= pool):
+        return rows  # the window held every ticket, or enough matches
+    return None
+
+
+_newest = ProcessCache("knowledge.newest_ticket", ttl=60.0)
+
+
+def _newest_ticket(cursor: Any) -> int:
+    """The highest ticket id with a search document (newer ones are above any window from it)."""
+
+    def load() -> int:
+        cursor.execute("SELECT max(object_id) FROM knowledge_searchdoc WHERE kind = 'ticket'")
+        return int(cursor.fetchone()[0] or 0)
+
+    return _newest.get("ticket", load)
 
 
 BROAD = 0.12  # share of the documents above which a query counts as broad
 
 
-def _pg_broad(cursor: Any, kind: str, terms: list[QueryTerm]) -> bool:
-    """Whether the query is expected to match more than BROAD of the documents. Every term must
-    match, so the query matches at most what its most selective term does; PostgreSQL's estimate
-    for each term alone (an EXPLAIN: planning only) is used, since for a whole query it multiplies
-    the terms' shares as if independent, and words that come together ("NC" and "Cloud") make that
-    far too low."""
-    total = _documents(cursor)
+def _pg_matches(cursor: Any, kind: str, terms: list[QueryTerm]) -> float:
+    """At most how many documents of `kind` the query matches, by PostgreSQL's estimates. Every term
+    must match, so the query matches at most what its most selective term does; each term's estimate
+    is used alone (an EXPLAIN: planning only), since for a whole query PostgreSQL multiplies the
+    terms' shares as if independent, and words that come together ("NC" and "Cloud") make that far
+    too low."""
     smallest = None
     for term in terms:
         where = "SELECT 1 FROM knowledge_searchdoc d WHERE d.kind = %s AND d.vector @@ CAST(%s AS tsquery)"
         rows = _pg_estimate(cursor, where, [kind, pg_query([term])])
         smallest = rows if smallest is None else min(smallest, rows)
-        if smallest <= BROAD * total:
-            return False
-    return smallest is not None
+    return smallest or 0.0
 
 
 def _pg_estimate(cursor: Any, sql: str, params: list) -> float:

@@ -149,8 +149,9 @@ class QueryTerm:
 
     @property
     def prefix(self) -> bool:
-        # "u8" finds "u8+"; a single letter as a prefix would match most of the index, so it must match whole.
-        return len(self.word) > 1 and bool(_ASCII.match(self.word))
+        # "u8" finds "u8+"; a single letter as a prefix would match most of the index, so it must match
+        # whole, and so must a number: "13" (of "13.0") is not the start of every phone number.
+        return len(self.word) > 1 and bool(_ASCII.match(self.word)) and not self.word.isdigit()
 
 
 MAX_TERMS = 16

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 
 from loopdesk.knowledge.index import index_ticket
@@ -91,3 +92,30 @@ def test_removed_documents_are_not_found(kb):
     remove("ticket", [t.pk])
     assert ids(kb.agent, "卡纸") == set()
     assert not SearchDoc.objects.exists()
+
+
+def test_recent_walk_takes_the_newest_matches_and_falls_back_when_too_few(kb, monkeypatch):
+    """PostgreSQL: a common word among many tickets is looked for among the newest ones first
+    (search._pg_recent); with too few of them in the window, every match is a candidate again."""
+    from django.db import connection
+
+    import loopdesk.knowledge.search as search_module
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the recent-first walk is PostgreSQL's")
+    old = [ticket(kb, kb.acme, f"加密锁无法识别 加密锁 {i}", "加密锁 加密锁 加密锁") for i in range(3)]
+    new = [ticket(kb, kb.acme, f"新工单 {i}", "插上加密锁后提示未找到") for i in range(41)]
+    monkeypatch.setattr(search_module, "RECENT_MARGIN", 0.0)  # whatever PostgreSQL expects
+
+    monkeypatch.setattr(search_module, "RECENT_ROWS", 0)  # no walk: the old tickets rank first
+    assert [h.id for h in search(kb.agent, "加密锁", type="ticket", limit=3)] == [t.pk for t in reversed(old)]
+
+    # The newest 41 tickets hold 40 visible matches (the pool of a search for 10): those are ranked.
+    monkeypatch.setattr(search_module, "RECENT_ROWS", new[-1].pk - new[0].pk + 1)
+    hits = search(kb.agent, "加密锁", type="ticket", limit=10)
+    assert len(hits) == 10 and {h.id for h in hits} <= {t.pk for t in new[1:]}
+
+    # The newest 5 hold too few: every match is a candidate, and the old ones rank first again.
+    monkeypatch.setattr(search_module, "RECENT_ROWS", 5)
+    assert [h.id for h in search(kb.agent, "加密锁", type="ticket", limit=3)] == [t.pk for t in reversed(old)]
+    assert ids(kb.other_customer, "加密锁") == set()  # the walk checks visibility too
