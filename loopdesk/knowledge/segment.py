@@ -6,8 +6,9 @@ keyword extraction (assist.similar), which gets the same words through `Dictiona
 
 Index side: jieba's search mode (words plus their dictionary sub-words) for title and body, and every
 CJK character on its own, so queries of one character and words jieba split differently still match.
+A code with a trailing + or # ("U8+") is indexed with and without it.
 Query side: jieba's precise mode; each Chinese word matches either the word or all of its characters,
-each ASCII word is a prefix, each word is OR-ed with its synonyms. HMM is off on both sides: the two
+the last word, if ASCII, is a prefix (it is being typed), each word is OR-ed with its synonyms. HMM is off on both sides: the two
 segmentations then agree, and indexing is faster.
 """
 
@@ -118,13 +119,17 @@ class IndexText:
 
 def index_tokens(text: str) -> list[str]:
     tokens: list[str] = []
-    append, extend = tokens.append, tokens.extend
+    append = tokens.append
     for piece in DICTIONARY.segmenter.cut_for_search(text, False):
         # Most pieces are plain words; only the rest need the regular expression.
         if piece.isalnum():
             append(piece.lower())
         elif not piece.isspace():
-            extend(normalise(piece))
+            for token in normalise(piece):
+                append(token)
+                core = token.rstrip("+#")
+                if core != token and len(core) > 1:
+                    append(core)  # "U8+" is found by "U8" as a whole word (only a query's last word is a prefix)
     return tokens[:MAX_POSITIONS]
 
 
@@ -146,12 +151,14 @@ class QueryTerm:
     word: str
     alternatives: list[str] = field(default_factory=list)  # the word and its synonyms
     chars: list[str] = field(default_factory=list)
+    last: bool = False  # the query's last word: the one being typed
 
     @property
     def prefix(self) -> bool:
-        # "u8" finds "u8+"; a single letter as a prefix would match most of the index, so it must match
-        # whole, and so must a number: "13" (of "13.0") is not the start of every phone number.
-        return len(self.word) > 1 and bool(_ASCII.match(self.word)) and not self.word.isdigit()
+        # The word being typed matches as a prefix ("exc" finds "excel"); the words before it are
+        # whole, as are a single letter and a number ("13" is not the start of every phone number).
+        # A prefix makes PostgreSQL collect every match of every word it starts before intersecting.
+        return self.last and len(self.word) > 1 and bool(_ASCII.match(self.word)) and not self.word.isdigit()
 
 
 MAX_TERMS = 16
@@ -177,4 +184,7 @@ def query_terms(q: str, dictionary: Dictionary = DICTIONARY) -> list[QueryTerm]:
                 alts.append(tokens[0])
         chars = _CJK.findall(word) if len(word) > 1 and is_cjk(word) else []
         terms.append(QueryTerm(word=word, alternatives=alts, chars=chars))
-    return terms[:MAX_TERMS]
+    terms = terms[:MAX_TERMS]
+    if terms:
+        terms[-1].last = True
+    return terms

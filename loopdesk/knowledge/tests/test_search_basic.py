@@ -38,6 +38,18 @@ def test_mixed_chinese_english_and_product_codes(kb, publish):
     assert titles(kb.customer, "T+") == ["畅捷通T+报表导出Excel乱码"]
     assert titles(kb.customer, "T+ excel") == ["畅捷通T+报表导出Excel乱码"]
     assert titles(kb.customer, "exc") == ["畅捷通T+报表导出Excel乱码"]  # English prefix
+    assert titles(kb.customer, "乱码 exc") == ["畅捷通T+报表导出Excel乱码"]  # the last word is being typed …
+    assert titles(kb.customer, "exc 乱码") == []  # … the words before it are whole
+
+
+def test_codes_and_numbers_match_whole_before_the_last_word(kb, publish):
+    publish(title="用友U8+凭证打印", body="U8+ 16.5 打印凭证时报错。", products=[kb.u8])
+    publish(title="客服电话变更", body="新的服务热线 13812345678。")
+    assert titles(kb.customer, "U8 凭证") == ["用友U8+凭证打印"]  # "U8+" is indexed as "U8" too
+    assert titles(kb.customer, "u8+ 打印") == ["用友U8+凭证打印"]
+    assert titles(kb.customer, "16 打印") == ["用友U8+凭证打印"]
+    assert titles(kb.customer, "138") == []  # a number is never a prefix
+    assert titles(kb.customer, "13812345678") == ["客服电话变更"]
 
 
 def test_snippet_is_escaped_and_marked(kb, publish):
